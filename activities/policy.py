@@ -1,0 +1,39 @@
+"""The policy activity: hands the workflow the worker's roster and timings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from onboarding.policy import OnboardingPolicy
+from onboarding.problems import InputFileError, load_roster
+
+
+class PolicyActivities:
+    """Reads the roster file on every call, so a roster change reaches running onboardings."""
+
+    def __init__(self, roster_file: Path, review_after: timedelta, step_max_attempts: int) -> None:
+        self._roster_file = roster_file
+        self._review_after = review_after
+        self._step_max_attempts = step_max_attempts
+
+    @activity.defn(name="load_policy")
+    async def load_policy(self, tenant_id: str) -> OnboardingPolicy:
+        """Return the roster and timings in force now."""
+        try:
+            roster = load_roster(self._roster_file)
+        except InputFileError as err:
+            # Retryable on purpose: ops fix the file, the next attempt picks it up.
+            raise ApplicationError(
+                f"roster file {self._roster_file} is invalid: "
+                + "; ".join(str(p) for p in err.problems),
+                type="InvalidRoster",
+            ) from None
+        return OnboardingPolicy(
+            roster=roster,
+            review_after=self._review_after,
+            step_max_attempts=self._step_max_attempts,
+        )

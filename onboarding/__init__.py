@@ -1,0 +1,1 @@
+"""The onboarding domain: pure models and rules, import-safe inside the workflow sandbox."""

@@ -1,0 +1,36 @@
+"""What the worker's operators decide for every onboarding: the roster and the timings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, Field, field_validator
+
+from onboarding.contract import Contract
+from onboarding.roster import Roster
+
+REVIEW_LIMIT = timedelta(days=30)
+"""PHASE-33: the post-onboarding review happens within 30 days of go-live."""
+
+
+class OnboardingPolicy(BaseModel):
+    """Loaded by an activity when the onboarding starts and whenever a human gate opens."""
+
+    roster: Roster
+    review_after: timedelta = REVIEW_LIMIT
+    step_max_attempts: int = Field(default=5, ge=1)
+    """Attempts of a step's activity before the step is blocked (platform down)."""
+
+    @field_validator("review_after")
+    @classmethod
+    def _within_thirty_days(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0) or value > REVIEW_LIMIT:
+            raise ValueError("the review must come after go-live and within 30 days of it")
+        return value
+
+
+class OnboardingInput(BaseModel):
+    """The workflow's one input. It carries no secret: the contract and who started it."""
+
+    contract: Contract
+    started_by: str

@@ -1,0 +1,116 @@
+"""Who may give which input, and when. Pure functions: the workflow's validators call them.
+
+Each ``refusal_*`` returns ``None`` when the input may be accepted, else the reason it is
+refused, written for the person who sent it.
+"""
+
+from __future__ import annotations
+
+from onboarding.contract import Contract
+from onboarding.inputs import AssignOwner, Feedback, RecordEnablement, RetryStep, SignOff
+from onboarding.roster import Role, Roster
+from onboarding.status import OnboardingStatus
+from onboarding.steps import OnboardingState, SignOffGate, StepKey, StepStatus
+
+
+def _not_open(status: OnboardingStatus, what: str, step: StepKey) -> str | None:
+    if status.state in (OnboardingState.COMPLETED, OnboardingState.FAILED):
+        return (
+            f"the onboarding of {status.tenant_id} is {status.state.value}; nothing more is taken"
+        )
+    if status.current_step != step:
+        now = status.current_step.value if status.current_step else "finished"
+        return (
+            f"{what} opens at step {step.value}; the onboarding of {status.tenant_id} is at {now}"
+        )
+    return None
+
+
+def _on_roster(roster: Roster, who: str) -> str | None:
+    if roster.find(who) is None:
+        return f"{who} is not on the staff roster; ask ops to add them to the roster file"
+    return None
+
+
+def refusal_assign_owner(status: OnboardingStatus, roster: Roster, inp: AssignOwner) -> str | None:
+    if (reason := _on_roster(roster, inp.by)) is not None:
+        return reason
+    if status.owner is not None and status.owner != inp.owner:
+        return f"the owner is already {status.owner}; ownership is assigned once"
+    if status.owner is None and (
+        reason := _not_open(status, "owner assignment", StepKey.INTERNAL_READINESS)
+    ):
+        return reason
+    if not roster.has_role(inp.owner, Role.ONBOARDING_OWNER):
+        return f"{inp.owner} does not hold the onboarding_owner role on the roster"
+    return None
+
+
+def refusal_enablement(
+    status: OnboardingStatus, roster: Roster, inp: RecordEnablement
+) -> str | None:
+    if not (inp.by == status.owner or roster.has_role(inp.by, Role.CSM)):
+        return (
+            f"{inp.by} may not record enablement: only the onboarding owner "
+            f"({status.owner or 'not yet assigned'}) or a csm may"
+        )
+    if status.enablement_item(inp.item.value) is not None:
+        return None  # a repeat: answered as already recorded
+    return _not_open(status, f"enablement item {inp.item.value}", StepKey.CUSTOMER_ENABLEMENT)
+
+
+def refusal_sign_off(
+    status: OnboardingStatus, roster: Roster, contract: Contract, inp: SignOff
+) -> str | None:
+    if inp.gate is SignOffGate.CUSTOMER and not contract.is_customer_admin(inp.by):
+        return (
+            f"{inp.by} is not a named customer admin in the contract; "
+            "only they sign for the customer"
+        )
+    if inp.gate is SignOffGate.PLATFORM:
+        if not roster.has_role(inp.by, Role.PLATFORM_APPROVER):
+            return f"{inp.by} does not hold the platform_approver role on the roster"
+        if inp.by == status.owner:
+            return "the onboarding owner may not give the platform sign-off; a second person must"
+    if inp.gate is SignOffGate.SUPPORT and not roster.has_role(inp.by, Role.SUPPORT_LEAD):
+        return f"{inp.by} does not hold the support_lead role on the roster"
+    if status.sign_off(inp.gate.value) is not None:
+        return None  # a repeat: answered as already recorded
+    return _not_open(status, f"the {inp.gate.value} sign-off", StepKey.GO_LIVE)
+
+
+def refusal_feedback(
+    status: OnboardingStatus, roster: Roster, contract: Contract, inp: Feedback
+) -> str | None:
+    allowed = (
+        contract.is_customer_admin(inp.by)
+        or inp.by == status.owner
+        or roster.has_role(inp.by, Role.CSM)
+    )
+    if not allowed:
+        return f"{inp.by} may not give review feedback: a customer admin, the owner or a csm may"
+    if status.feedback:
+        return None  # a repeat: answered as already recorded
+    if (reason := _not_open(status, "review feedback", StepKey.POST_ONBOARDING_REVIEW)) is not None:
+        return reason
+    if status.review_opened_at is None:
+        due = status.review_due_at.isoformat() if status.review_due_at else "after go-live"
+        return f"review feedback opens when the review runs ({due})"
+    return None
+
+
+def refusal_retry(status: OnboardingStatus, roster: Roster, inp: RetryStep) -> str | None:
+    allowed = inp.by == status.owner or any(
+        roster.has_role(inp.by, role) for role in (Role.ONBOARDING_OWNER, Role.PLATFORM_APPROVER)
+    )
+    if not allowed:
+        return (
+            f"{inp.by} may not retry steps: the owner, an onboarding_owner "
+            "or a platform_approver may"
+        )
+    current = status.step(inp.step).status
+    if current is not StepStatus.BLOCKED:
+        return (
+            f"step {inp.step.value} is {current.value}, not blocked; only a blocked step is retried"
+        )
+    return None

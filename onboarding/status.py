@@ -1,0 +1,92 @@
+"""The onboarding's state as people see it: the checklist, sign-offs and refusals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from onboarding.checks import CheckResult
+from onboarding.steps import STEP_ORDER, OnboardingState, StepKey, StepStatus
+
+
+class StepRecord(BaseModel):
+    """One checklist line: status, times, actors and the checks that proved it."""
+
+    key: StepKey
+    status: StepStatus = StepStatus.PENDING
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    actors: list[str] = Field(default_factory=list)
+    checks: list[CheckResult] = Field(default_factory=list)
+    blocked_reason: str | None = None
+    runs: int = 0
+    """How many times the step's machine work ran (1 + retries)."""
+    waiting_for: str | None = None
+    """While waiting: who or what the step waits for, in words."""
+
+    def add_actor(self, who: str) -> None:
+        if who not in self.actors:
+            self.actors.append(who)
+
+
+class SignOffRecord(BaseModel):
+    gate: str
+    by: str
+    at: datetime
+    note: str | None = None
+
+
+class EnablementRecord(BaseModel):
+    item: str
+    evidence: str
+    by: str
+    at: datetime
+
+
+class Refusal(BaseModel):
+    """An input that was refused: kept so nobody wonders where their signal went."""
+
+    input: str
+    by: str
+    at: datetime
+    reason: str
+
+
+class FeedbackRecord(BaseModel):
+    by: str
+    at: datetime
+    text: str
+
+
+class OnboardingStatus(BaseModel):
+    """Everything `onboard status` shows; the workflow's query result."""
+
+    tenant_id: str
+    tenant_name: str
+    workflow_id: str
+    state: OnboardingState = OnboardingState.RUNNING
+    current_step: StepKey | None = StepKey.PRE_ONBOARDING
+    owner: str | None = None
+    started_by: str | None = None
+    steps: list[StepRecord] = Field(
+        default_factory=lambda: [StepRecord(key=key) for key in STEP_ORDER]
+    )
+    sign_offs: list[SignOffRecord] = Field(default_factory=list)
+    enablement: list[EnablementRecord] = Field(default_factory=list)
+    refused: list[Refusal] = Field(default_factory=list)
+    feedback: list[FeedbackRecord] = Field(default_factory=list)
+    go_live_at: datetime | None = None
+    review_due_at: datetime | None = None
+    review_opened_at: datetime | None = None
+    """When the review ran (usage gathered) and feedback opened."""
+    usage: dict[str, object] = Field(default_factory=dict)
+
+    def step(self, key: StepKey) -> StepRecord:
+        return next(s for s in self.steps if s.key == key)
+
+    def sign_off(self, gate: str) -> SignOffRecord | None:
+        return next((s for s in self.sign_offs if s.gate == gate), None)
+
+    def enablement_item(self, item: str) -> EnablementRecord | None:
+        return next((e for e in self.enablement if e.item == item), None)

@@ -1,0 +1,41 @@
+"""Configuration of the sandbox platform, read from ``SANDBOX_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_ADMIN_KEY = "sandbox-admin-key"
+
+
+class SandboxSettings(BaseSettings):
+    """Where the sandbox keeps its data, which keys it trusts and where it listens."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="ignore")
+
+    data_dir: Path = Path(".onboarding/sandbox")
+    """Directory holding the platform database and one SQLite file per tenant."""
+    admin_key: SecretStr = SecretStr(DEFAULT_ADMIN_KEY)
+    """Bearer key of the admin API."""
+    token_secret: SecretStr | None = None
+    """HMAC key for session tokens; when unset, a random key is kept in the database."""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8400, ge=0, le=65535)
+    log_level: str = "info"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """The data directory as an absolute path (tenant database URLs must be absolute)."""
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def database_path(self) -> Path:
+        """The platform's own SQLite file."""
+        return self.resolved_data_dir / "sandbox.db"
+
+    @property
+    def tenants_dir(self) -> Path:
+        """Directory of the per-tenant SQLite files."""
+        return self.resolved_data_dir / "tenants"

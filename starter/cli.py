@@ -1,0 +1,293 @@
+"""`onboard`: start onboardings, give sign-offs, watch progress, run the embedded stack.
+
+Exit codes: 0 done, 1 refused (bad input, not allowed, not open yet), 2 usage,
+3 Temporal / worker / platform unreachable, 4 unknown tenant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import click
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from temporalio.client import Client
+
+from onboarding.inputs import AssignOwner, Feedback, RecordEnablement, RetryStep, SignOff
+from onboarding.problems import InputFileError, load_contract, problems_from
+from onboarding.steps import EnablementItem, SignOffGate, StepKey
+from starter import ops, render
+from starter.errors import CliError, ExitCode
+from starter.sandbox_cli import sandbox_app
+from worker.client import connect
+from worker.config import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="onboard",
+    help="PHASE-33 enterprise onboarding for LocalizeVideos, on Temporal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(sandbox_app, name="sandbox")
+
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True)
+
+Actor = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        envvar="ONBOARDING_ACTOR",
+        help="Your e-mail: who is acting (checked).",
+        show_envvar=True,
+    ),
+]
+Tenant = Annotated[str, typer.Argument(help="Tenant id, e.g. northwind-studios.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+async def _client() -> tuple[Client, Settings]:
+    settings = Settings()
+    try:
+        client = await connect(settings.temporal)
+    except RuntimeError as exc:
+        raise CliError(
+            f"cannot reach Temporal at {settings.temporal.address} ({exc}). "
+            "Start the stack with `onboard dev`, or set TEMPORAL_ADDRESS.",
+            ExitCode.UNAVAILABLE,
+        ) from None
+    return client, settings
+
+
+def _model(model: type[BaseModel], **fields: Any) -> Any:
+    """Build an input model, turning validation errors into a listed refusal."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        problems = problems_from(exc)
+        raise CliError("refused: invalid input", details=[str(p) for p in problems]) from None
+
+
+def _receipt(tenant: str, update: str, payload: BaseModel, as_json: bool) -> None:
+    async def send() -> None:
+        client, _ = await _client()
+        receipt = await ops.send_input(client, tenant, update, payload)
+        if as_json:
+            out.print_json(receipt.model_dump_json())
+        else:
+            prefix = "already recorded: " if receipt.already_recorded else "accepted: "
+            out.print(prefix + receipt.message)
+
+    _run(send())
+
+
+# --------------------------------------------------------------------- commands
+
+
+@app.command()
+def start(
+    contract_file: Annotated[Path, typer.Argument(help="The contract YAML.", metavar="CONTRACT")],
+    actor: Actor,
+    as_json: JsonFlag = False,
+) -> None:
+    """Validate a contract and start its onboarding (refused with every problem listed)."""
+    try:
+        contract = load_contract(contract_file)
+    except InputFileError as exc:
+        raise CliError(
+            f"{exc.source} is refused, nothing was started. Fix these and run again:",
+            details=[str(p) for p in exc.problems],
+        ) from None
+    by = _model(AssignOwner, by=actor, owner=actor).by  # normalise / validate the e-mail
+
+    async def go() -> None:
+        client, settings = await _client()
+        handle = await ops.start_onboarding(client, contract, by, settings.task_queue)
+        link = f"{settings.ui_url}/namespaces/{settings.temporal.namespace}/workflows/{handle.id}"
+        if as_json:
+            out.print_json(json.dumps({"workflow_id": handle.id, "web_ui": link}))
+        else:
+            out.print(f"started {handle.id} for {contract.tenant.name}")
+            out.print(f"watch: onboard status {contract.tenant.id}   web: {link}")
+
+    _run(go())
+
+
+@app.command()
+def status(tenant: Tenant, as_json: JsonFlag = False) -> None:
+    """Show an onboarding's checklist: steps, times, actors, checks, sign-offs, refusals."""
+
+    async def go() -> None:
+        client, _ = await _client()
+        current = await ops.get_status(client, tenant)
+        if as_json:
+            out.print_json(current.model_dump_json())
+        else:
+            render.print_status(out, current)
+
+    _run(go())
+
+
+@app.command("list")
+def list_(as_json: JsonFlag = False) -> None:
+    """List every onboarding with its state and current step."""
+
+    async def go() -> None:
+        client, _ = await _client()
+        rows = await ops.list_onboardings(client)
+        if as_json:
+            out.print_json(json.dumps([r.model_dump() for r in rows]))
+        else:
+            render.print_list(out, rows)
+
+    _run(go())
+
+
+@app.command("assign-owner")
+def assign_owner(
+    tenant: Tenant,
+    owner: Annotated[str, typer.Option(help="E-mail of the owner (role onboarding_owner).")],
+    actor: Actor,
+    as_json: JsonFlag = False,
+) -> None:
+    """Assign the onboarding owner (Step 1)."""
+    _receipt(tenant, "assign_owner", _model(AssignOwner, by=actor, owner=owner), as_json)
+
+
+@app.command()
+def enablement(
+    tenant: Tenant,
+    item: Annotated[EnablementItem, typer.Argument(help="The enablement item delivered.")],
+    evidence: Annotated[str, typer.Option(help="Link to the recording, doc or ticket.")],
+    actor: Actor,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a customer-enablement item with its evidence (Step 6)."""
+    payload = _model(RecordEnablement, by=actor, item=item, evidence=evidence)
+    _receipt(tenant, "record_enablement", payload, as_json)
+
+
+@app.command("sign-off")
+def sign_off(
+    tenant: Tenant,
+    gate: Annotated[SignOffGate, typer.Argument(help="Which sign-off.")],
+    actor: Actor,
+    note: Annotated[str | None, typer.Option(help="Optional note kept with it.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give a go-live sign-off (Step 7): customer, platform or support."""
+    _receipt(tenant, "sign_off", _model(SignOff, by=actor, gate=gate, note=note), as_json)
+
+
+@app.command()
+def feedback(
+    tenant: Tenant,
+    actor: Actor,
+    text: Annotated[str, typer.Option(help="The customer's feedback.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Capture post-onboarding review feedback."""
+    _receipt(tenant, "give_feedback", _model(Feedback, by=actor, text=text), as_json)
+
+
+@app.command()
+def retry(
+    tenant: Tenant,
+    step: Annotated[StepKey, typer.Argument(help="The blocked step.")],
+    actor: Actor,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run a blocked step again once its cause is fixed."""
+    _receipt(tenant, "retry_step", _model(RetryStep, by=actor, step=step), as_json)
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker alone (settings from ONBOARDING_* and TEMPORAL_* variables)."""
+    from worker.main import run_worker
+
+    _run(run_worker(Settings()))
+
+
+@app.command()
+def dev(
+    data_dir: Annotated[Path, typer.Option(help="Where the stack keeps its files.")] = Path(
+        ".onboarding"
+    ),
+    roster: Annotated[Path | None, typer.Option(help="Roster YAML for the worker.")] = None,
+) -> None:
+    """Run the embedded stack in the foreground: dev server, sandbox platform, worker."""
+    from starter.devstack import DevStack, StackError, wait_for_signal_or_exit
+
+    roster_file = (roster or Settings().roster_file).resolve()
+    stack = DevStack(data_dir=data_dir.resolve(), roster=roster_file)
+    try:
+        stack.start()
+    except StackError as exc:
+        raise CliError(str(exc), ExitCode.UNAVAILABLE) from None
+    out.print(f"Temporal   {stack.temporal_address}  (SQLite: {data_dir / 'temporal.db'})")
+    out.print(f"Web UI     {stack.ui_url}")
+    out.print(f"Platform   {stack.platform_url}  (sandbox)")
+    out.print(f"Worker     roster {roster_file}")
+    out.print(f"Logs       {data_dir / 'logs'}")
+    out.print("Ctrl-C stops everything; run again to resume from the same files.")
+    reason = wait_for_signal_or_exit(stack)
+    out.print(f"stopping ({reason})")
+    stack.stop()
+
+
+@app.command()
+def demo() -> None:
+    """Run one complete onboarding of the example contract, start to go-live."""
+    from starter.demo import run_demo
+
+    _run(run_demo(out))
+
+
+# ------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and leave with its own exit code, whatever the interpreter does at exit."""
+    code = run(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The Temporal client's runtime can abort a short-lived process at interpreter
+    # exit (sdk-python issue 300); leaving here keeps the exit code ours.
+    os._exit(code)
+
+
+def run(argv: list[str] | None = None) -> int:
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except CliError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        for line in exc.details:
+            err.print(f"  - {line}", highlight=False)
+        return int(exc.code)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        return 130
+    # click returns the code of a typer.Exit instead of raising it in this mode
+    return result if isinstance(result, int) else 0

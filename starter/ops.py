@@ -1,0 +1,189 @@
+"""What the CLI asks of Temporal: start, inspect and talk to onboardings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from onboarding import search
+from onboarding.contract import Contract, workflow_id_for
+from onboarding.inputs import Receipt
+from onboarding.policy import OnboardingInput
+from onboarding.status import OnboardingStatus
+from starter.errors import CliError, ExitCode
+
+RPC_TIMEOUT = timedelta(seconds=20)
+M = TypeVar("M", bound=BaseModel)
+
+
+async def start_onboarding(
+    client: Client, contract: Contract, started_by: str, task_queue: str
+) -> WorkflowHandle[Any, Any]:
+    """Start the tenant's one onboarding; refuse a tenant that already had one."""
+    terms = contract.contract
+    try:
+        return await client.start_workflow(
+            "OnboardingWorkflow",
+            OnboardingInput(contract=contract, started_by=started_by),
+            id=contract.workflow_id,
+            task_queue=task_queue,
+            # One onboarding per tenant, ever: no shared or reused accounts (PHASE-33).
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(search.TENANT, contract.tenant.id),
+                    SearchAttributePair(search.REGION, contract.data_residency.region),
+                    SearchAttributePair(search.SLA_TIER, terms.sla_tier.value),
+                    SearchAttributePair(search.STATE, "running"),
+                    SearchAttributePair(search.STEP, "pre_onboarding"),
+                ]
+            ),
+            static_summary=(
+                f"{contract.tenant.name} ({contract.tenant.id}): "
+                f"{contract.data_residency.region}, {terms.sla_tier.value} SLA"
+            ),
+            static_details=(
+                f"**Contract** {terms.reference}, signed {terms.signed_on}  \n"
+                f"**Seats** {terms.seats}  \n**Features** {', '.join(terms.features)}  \n"
+                f"**Rate limit** {terms.api_rate_limit_per_minute}/min  \n"
+                f"**Admins** {', '.join(a.email for a in contract.contacts.admins)}"
+            ),
+            rpc_timeout=RPC_TIMEOUT,
+        )
+    except WorkflowAlreadyStartedError:
+        raise CliError(
+            f"tenant {contract.tenant.id} already has an onboarding "
+            f"({contract.workflow_id}); accounts are never shared or reused. "
+            f"See `onboard status {contract.tenant.id}`."
+        ) from None
+    except RPCError as err:
+        raise unavailable(err) from None
+
+
+def unavailable(err: RPCError) -> CliError:
+    return CliError(
+        f"Temporal did not answer ({err.message}). Is `onboard dev` running, "
+        "and does TEMPORAL_ADDRESS point at it?",
+        ExitCode.UNAVAILABLE,
+    )
+
+
+async def _existing_handle(client: Client, tenant_id: str) -> WorkflowHandle[Any, Any]:
+    handle = client.get_workflow_handle(workflow_id_for(tenant_id), result_type=OnboardingStatus)
+    try:
+        await handle.describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CliError(
+                f"no onboarding for tenant {tenant_id!r}; `onboard list` shows them all",
+                ExitCode.NOT_FOUND,
+            ) from None
+        raise unavailable(err) from None
+    return handle
+
+
+async def get_status(client: Client, tenant_id: str) -> OnboardingStatus:
+    handle = await _existing_handle(client, tenant_id)
+    description = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+    try:
+        if description.status == WorkflowExecutionStatus.COMPLETED:
+            result: OnboardingStatus = await handle.result(rpc_timeout=RPC_TIMEOUT)
+            return result
+        queried: OnboardingStatus = await handle.query(
+            "status", result_type=OnboardingStatus, rpc_timeout=RPC_TIMEOUT
+        )
+        return queried
+    except RPCError as err:
+        if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
+            raise CliError(
+                "no worker answered; is `onboard worker` (or `onboard dev`) running?",
+                ExitCode.UNAVAILABLE,
+            ) from None
+        raise unavailable(err) from None
+
+
+async def send_input(client: Client, tenant_id: str, update: str, payload: BaseModel) -> Receipt:
+    """Send a human input as a validated update: accepted, or refused with the reason."""
+    handle = await _existing_handle(client, tenant_id)
+    try:
+        result: Receipt = await handle.execute_update(
+            update, payload, result_type=Receipt, rpc_timeout=RPC_TIMEOUT
+        )
+        return result
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        reason = getattr(cause, "message", None) or str(cause or err)
+        raise CliError(f"refused: {reason}") from None
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CliError(
+                f"the onboarding of {tenant_id} has already ended; nothing more is taken",
+            ) from None
+        if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
+            raise CliError(
+                "no worker answered; is `onboard worker` (or `onboard dev`) running?",
+                ExitCode.UNAVAILABLE,
+            ) from None
+        raise unavailable(err) from None
+
+
+class ListedOnboarding(BaseModel):
+    tenant_id: str
+    workflow_id: str
+    state: str
+    current_step: str
+    owner: str | None
+    region: str | None
+    sla_tier: str | None
+    started_at: str
+    temporal_status: str
+
+
+async def list_onboardings(client: Client, query: str | None = None) -> list[ListedOnboarding]:
+    """Every onboarding, newest first, read from visibility (no worker needed)."""
+    clauses = ["WorkflowType = 'OnboardingWorkflow'"] + ([query] if query else [])
+    found = []
+    try:
+        async for wf in client.list_workflows(" AND ".join(clauses), rpc_timeout=RPC_TIMEOUT):
+            attrs = wf.typed_search_attributes
+            status = wf.status.name.lower() if wf.status else "unknown"
+            state = attrs.get(search.STATE) or "running"
+            if wf.status not in (
+                None,
+                WorkflowExecutionStatus.RUNNING,
+                WorkflowExecutionStatus.COMPLETED,
+            ):
+                state = status  # failed, terminated, cancelled, timed out
+            found.append(
+                ListedOnboarding(
+                    tenant_id=attrs.get(search.TENANT) or wf.id.removeprefix("onboarding-"),
+                    workflow_id=wf.id,
+                    state=state,
+                    current_step=attrs.get(search.STEP) or "",
+                    owner=attrs.get(search.OWNER),
+                    region=attrs.get(search.REGION),
+                    sla_tier=attrs.get(search.SLA_TIER),
+                    started_at=wf.start_time.isoformat(),
+                    temporal_status=status,
+                )
+            )
+    except RPCError as err:
+        raise unavailable(err) from None
+    return found

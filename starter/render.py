@@ -1,0 +1,82 @@
+"""Readable output for people: the checklist as a table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+
+from onboarding.status import OnboardingStatus
+from onboarding.steps import STEP_TITLES, StepStatus
+from starter.ops import ListedOnboarding
+
+_MARKS = {
+    StepStatus.PENDING: "[dim]pending[/]",
+    StepStatus.RUNNING: "[cyan]running[/]",
+    StepStatus.WAITING: "[yellow]waiting[/]",
+    StepStatus.BLOCKED: "[bold red]BLOCKED[/]",
+    StepStatus.DONE: "[green]done[/]",
+    StepStatus.WAIVED: "[magenta]waived[/]",
+}
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
+
+
+def status_table(status: OnboardingStatus) -> Table:
+    table = Table(
+        title=f"{status.tenant_name} ({status.tenant_id}): {status.state.value}",
+        caption=f"owner: {status.owner or 'not assigned'}  |  go-live: {when(status.go_live_at)}"
+        f"  |  review due: {when(status.review_due_at)}",
+    )
+    for column in ("step", "status", "started", "finished", "actors", "notes"):
+        table.add_column(column, overflow="fold")
+    for step in status.steps:
+        notes = step.blocked_reason or step.waiting_for or ""
+        failed = [c.name for c in step.checks if not c.passed]
+        passed = sum(c.passed for c in step.checks)
+        if step.checks and not notes:
+            notes = f"{passed}/{len(step.checks)} checks passed"
+        if failed and step.status is StepStatus.BLOCKED:
+            notes = f"failed: {', '.join(failed)} - {notes}"
+        table.add_row(
+            STEP_TITLES[step.key],
+            _MARKS[step.status],
+            when(step.started_at),
+            when(step.completed_at),
+            ", ".join(step.actors),
+            notes,
+        )
+    return table
+
+
+def print_status(console: Console, status: OnboardingStatus) -> None:
+    console.print(status_table(status))
+    for s in status.sign_offs:
+        console.print(f"  sign-off [bold]{s.gate}[/] by {s.by} at {when(s.at)}")
+    for e in status.enablement:
+        console.print(f"  enablement [bold]{e.item}[/] by {e.by} at {when(e.at)}: {e.evidence}")
+    for r in status.refused:
+        console.print(f"  [red]refused[/] {r.input} from {r.by} at {when(r.at)}: {r.reason}")
+
+
+def print_list(console: Console, rows: list[ListedOnboarding]) -> None:
+    if not rows:
+        console.print("no onboardings yet; start one with `onboard start CONTRACT.yaml`")
+        return
+    table = Table(title="onboardings")
+    for column in ("tenant", "state", "step", "owner", "region", "tier", "started"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.tenant_id,
+            row.state,
+            row.current_step,
+            row.owner or "-",
+            row.region or "-",
+            row.sla_tier or "-",
+            row.started_at[:19],
+        )
+    console.print(table)

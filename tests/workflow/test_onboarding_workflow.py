@@ -1,0 +1,382 @@
+"""Workflow logic in the time-skipping environment, platform activities replaced by name."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from onboarding.checks import CheckResult, StepRequest, StepResult
+from onboarding.inputs import AssignOwner, Feedback, Receipt, RecordEnablement, RetryStep, SignOff
+from onboarding.policy import OnboardingInput, OnboardingPolicy
+from onboarding.problems import load_roster
+from onboarding.roster import Person, Role, Roster
+from onboarding.status import OnboardingStatus
+from onboarding.steps import (
+    STEP_ORDER,
+    EnablementItem,
+    OnboardingState,
+    SignOffGate,
+    StepKey,
+    StepStatus,
+)
+from tests.conftest import EXAMPLES
+from tests.helpers import make_contract, wait_status
+from workflows.onboarding import OnboardingWorkflow
+
+OWNER = "olivia@localizevideos.example"
+APPROVER = "priya@localizevideos.example"
+SUPPORT = "sven@localizevideos.example"
+ADMIN = "ada.park@northwind.example"
+TWO_HATS = "dana@localizevideos.example"
+"""Holds onboarding_owner and platform_approver: as owner she must not approve her own."""
+
+
+def roster_with_two_hats() -> Roster:
+    roster = load_roster(EXAMPLES / "roster.yaml")
+    dana = Person(
+        name="Dana Two-Hats", email=TWO_HATS, roles=[Role.ONBOARDING_OWNER, Role.PLATFORM_APPROVER]
+    )
+    return Roster(people=[*roster.people, dana])
+
+
+STEP_ACTIVITIES = {
+    "check_internal_readiness": ["production_stability", "capacity", "compliance"],
+    "provision_account": ["account_created", "no_shared_account", "admin_roles"],
+    "verify_access_identity": ["admin_auth", "rbac_matrix"],
+    "validate_environment": ["api_health", "rate_limit"],
+    "enable_features": ["contracted_features_only", "ui_visibility"],
+    "verify_monitoring": ["monitoring"],
+    "activate_tenant": ["activated"],
+    "gather_usage": ["usage_gathered"],
+}
+
+
+@dataclass
+class FakePlatform:
+    """Stands in for the platform activities; tests say which checks fail or which are down."""
+
+    failing: set[str] = field(default_factory=set)
+    down: set[str] = field(default_factory=set)
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def activities(self) -> list[Any]:
+        made = [self._make(name, checks) for name, checks in STEP_ACTIVITIES.items()]
+
+        @activity.defn(name="load_policy")
+        async def load_policy(tenant_id: str) -> OnboardingPolicy:
+            return OnboardingPolicy(roster=roster_with_two_hats(), step_max_attempts=2)
+
+        return [*made, load_policy]
+
+    def _make(self, name: str, checks: list[str]) -> Any:
+        @activity.defn(name=name)
+        async def run(req: StepRequest) -> StepResult:
+            self.calls[name] += 1
+            if name in self.down:
+                raise ApplicationError("connection refused to platform")
+            return StepResult(
+                checks=[
+                    CheckResult(
+                        name=c,
+                        passed=c not in self.failing,
+                        detail=f"{c} failed: fix it" if c in self.failing else f"{c} ok",
+                        checked_at=datetime.now(UTC),
+                    )
+                    for c in checks
+                ],
+                facts={"active_users": 7} if name == "gather_usage" else {},
+            )
+
+        return run
+
+
+@pytest.fixture
+async def platform() -> FakePlatform:
+    return FakePlatform()
+
+
+@pytest.fixture
+async def started(
+    time_env: WorkflowEnvironment, platform: FakePlatform
+) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    async for handle in _start(time_env, platform):
+        yield handle
+
+
+async def _start(
+    env: WorkflowEnvironment, platform: FakePlatform
+) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    queue = f"test-{uuid.uuid4()}"
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    async with Worker(
+        env.client,
+        task_queue=queue,
+        workflows=[OnboardingWorkflow],
+        activities=platform.activities(),
+    ):
+        handle = await env.client.start_workflow(
+            OnboardingWorkflow.run,
+            OnboardingInput(contract=make_contract(tenant), started_by=OWNER),
+            id=f"onboarding-{tenant}",
+            task_queue=queue,
+        )
+        yield handle
+
+
+async def update(handle: WorkflowHandle[Any, Any], name: str, payload: Any) -> Receipt:
+    result: Receipt = await handle.execute_update(name, payload, result_type=Receipt)
+    return result
+
+
+async def refused(handle: WorkflowHandle[Any, Any], name: str, payload: Any) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await update(handle, name, payload)
+    return str(info.value.cause)
+
+
+def waiting_at(key: StepKey) -> Any:
+    return lambda s: s.current_step is key and s.step(key).status is StepStatus.WAITING
+
+
+async def drive_to_go_live(handle: WorkflowHandle[Any, Any]) -> OnboardingStatus:
+    await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
+    await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+    await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+    for item in EnablementItem:
+        await update(
+            handle,
+            "record_enablement",
+            RecordEnablement(
+                by=OWNER, item=item, evidence=f"https://evidence.example/{item.value}"
+            ),
+        )
+    await wait_status(handle, waiting_at(StepKey.GO_LIVE))
+    await update(handle, "sign_off", SignOff(by=ADMIN, gate=SignOffGate.CUSTOMER))
+    await update(handle, "sign_off", SignOff(by=APPROVER, gate=SignOffGate.PLATFORM))
+    await update(handle, "sign_off", SignOff(by=SUPPORT, gate=SignOffGate.SUPPORT))
+    return await wait_status(
+        handle, lambda s: s.go_live_at is not None and s.state is OnboardingState.LIVE
+    )
+
+
+@pytest.fixture
+async def started_alone(
+    own_time_env: WorkflowEnvironment, platform: FakePlatform
+) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    async for handle in _start(own_time_env, platform):
+        yield handle
+
+
+async def test_steps_run_in_order_and_record_times_and_actors(
+    own_time_env: WorkflowEnvironment,
+    started_alone: WorkflowHandle[Any, Any],
+    platform: FakePlatform,
+) -> None:
+    time_env, started = own_time_env, started_alone
+    live = await drive_to_go_live(started)
+    assert live.review_due_at == live.go_live_at + timedelta(days=30)  # type: ignore[operator]
+    assert "opens when the review runs" in await refused(
+        started, "give_feedback", Feedback(by=ADMIN, text="too early")
+    )
+    assert platform.calls["gather_usage"] == 0
+
+    # 30 days pass: the review timer fires, usage is gathered, feedback completes it.
+    await time_env.sleep(timedelta(days=30, minutes=1))
+    review = await wait_status(started, lambda s: bool(s.usage))
+    assert review.usage == {"active_users": 7}
+    await update(started, "give_feedback", Feedback(by=ADMIN, text="Works well"))
+    final = await started.result()
+
+    assert final.state is OnboardingState.COMPLETED
+    assert [s.key for s in final.steps] == list(STEP_ORDER)
+    assert all(s.status is StepStatus.DONE for s in final.steps)
+    previous_end = None
+    for step in final.steps:
+        assert step.started_at is not None and step.completed_at is not None
+        assert step.started_at <= step.completed_at
+        if previous_end is not None:
+            assert previous_end <= step.started_at, f"{step.key} started before the previous ended"
+        previous_end = step.completed_at
+    assert OWNER in final.step(StepKey.PRE_ONBOARDING).actors
+    assert OWNER in final.step(StepKey.INTERNAL_READINESS).actors
+    assert {ADMIN, APPROVER, SUPPORT} <= set(final.step(StepKey.GO_LIVE).actors)
+    assert ADMIN in final.step(StepKey.POST_ONBOARDING_REVIEW).actors
+    assert final.step(StepKey.POST_ONBOARDING_REVIEW).completed_at >= final.review_due_at  # type: ignore[operator]
+    assert {s.gate for s in final.sign_offs} == {"customer", "platform", "support"}
+    assert "owner_assigned" in {c.name for c in final.step(StepKey.INTERNAL_READINESS).checks}
+    assert all(platform.calls[name] == 1 for name in STEP_ACTIVITIES), platform.calls
+
+
+async def test_failed_check_blocks_until_retry(
+    started: WorkflowHandle[Any, Any], platform: FakePlatform
+) -> None:
+    platform.failing.add("rate_limit")
+    await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
+    await update(started, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+    blocked = await wait_status(started, lambda s: s.state is OnboardingState.BLOCKED)
+    step = blocked.step(StepKey.ENVIRONMENT_VALIDATION)
+    assert blocked.current_step is StepKey.ENVIRONMENT_VALIDATION
+    assert step.status is StepStatus.BLOCKED
+    assert "rate_limit" in (step.blocked_reason or "")
+    assert [c.passed for c in step.checks if c.name == "rate_limit"] == [False]
+    # Nothing after the blocked step has started.
+    assert blocked.step(StepKey.FEATURE_ENABLEMENT).status is StepStatus.PENDING
+
+    # A retry of a step that is not blocked is refused; a stranger may not retry.
+    reason = await refused(started, "retry_step", RetryStep(by=OWNER, step=StepKey.GO_LIVE))
+    assert "not blocked" in reason
+    reason = await refused(
+        started, "retry_step", RetryStep(by=SUPPORT, step=StepKey.ENVIRONMENT_VALIDATION)
+    )
+    assert "may not retry" in reason
+
+    platform.failing.clear()
+    await update(started, "retry_step", RetryStep(by=APPROVER, step=StepKey.ENVIRONMENT_VALIDATION))
+    after = await wait_status(started, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+    env_step = after.step(StepKey.ENVIRONMENT_VALIDATION)
+    assert env_step.status is StepStatus.DONE and env_step.runs == 2
+    assert APPROVER in env_step.actors
+    assert all(c.passed for c in env_step.checks)
+
+
+async def test_platform_down_blocks_with_reason(
+    started: WorkflowHandle[Any, Any], platform: FakePlatform
+) -> None:
+    platform.down.add("check_internal_readiness")
+    blocked = await wait_status(started, lambda s: s.state is OnboardingState.BLOCKED)
+    reason = blocked.step(StepKey.INTERNAL_READINESS).blocked_reason or ""
+    assert "could not be reached after 2 attempts" in reason
+    assert "onboard retry" in reason
+    assert platform.calls["check_internal_readiness"] == 2  # bounded, not forever
+    platform.down.clear()
+    await update(started, "retry_step", RetryStep(by=OWNER, step=StepKey.INTERNAL_READINESS))
+    await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
+
+
+async def test_inputs_are_authorised_and_gates_must_be_open(
+    started: WorkflowHandle[Any, Any],
+) -> None:
+    await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
+    stranger = "mallory@elsewhere.example"
+
+    assert "not on the staff roster" in await refused(
+        started, "assign_owner", AssignOwner(by=stranger, owner=OWNER)
+    )
+    assert "onboarding_owner role" in await refused(
+        started, "assign_owner", AssignOwner(by=OWNER, owner=SUPPORT)
+    )
+    assert "opens at step go_live" in await refused(
+        started, "sign_off", SignOff(by=ADMIN, gate=SignOffGate.CUSTOMER)
+    )
+    assert "opens at step customer_enablement" in await refused(
+        started,
+        "record_enablement",
+        RecordEnablement(by=OWNER, item=EnablementItem.WALKTHROUGH, evidence="https://e.example/w"),
+    )
+
+    await update(started, "assign_owner", AssignOwner(by=APPROVER, owner=TWO_HATS))
+    await wait_status(started, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+    assert "only the onboarding owner" in await refused(
+        started,
+        "record_enablement",
+        RecordEnablement(
+            by=SUPPORT, item=EnablementItem.WALKTHROUGH, evidence="https://e.example/w"
+        ),
+    )
+    for item in EnablementItem:
+        await update(
+            started,
+            "record_enablement",
+            RecordEnablement(by=OWNER, item=item, evidence=f"https://e.example/{item.value}"),
+        )
+    await wait_status(started, waiting_at(StepKey.GO_LIVE))
+
+    assert "not a named customer admin" in await refused(
+        started, "sign_off", SignOff(by=OWNER, gate=SignOffGate.CUSTOMER)
+    )
+    assert "owner may not give the platform sign-off" in await refused(
+        started, "sign_off", SignOff(by=TWO_HATS, gate=SignOffGate.PLATFORM)
+    )
+    assert "platform_approver" in await refused(
+        started, "sign_off", SignOff(by=SUPPORT, gate=SignOffGate.PLATFORM)
+    )
+    assert "support_lead" in await refused(
+        started, "sign_off", SignOff(by=APPROVER, gate=SignOffGate.SUPPORT)
+    )
+    assert "opens at step post_onboarding_review" in await refused(
+        started, "give_feedback", Feedback(by=ADMIN, text="too early")
+    )
+
+    status = await started.query("status", result_type=OnboardingStatus)
+    assert status.sign_offs == []  # refused updates changed nothing
+    assert status.refused == []  # and left no trace in history (validators)
+
+
+async def test_repeated_input_is_harmless_and_says_when_it_was_recorded(
+    started: WorkflowHandle[Any, Any],
+) -> None:
+    await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
+    first = await update(started, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+    again = await update(started, "assign_owner", AssignOwner(by=APPROVER, owner=OWNER))
+    assert first.accepted and not first.already_recorded
+    assert again.already_recorded
+    assert again.recorded_by == OWNER and again.recorded_at == first.recorded_at
+    assert OWNER in again.message
+
+
+async def test_signals_from_the_web_ui_are_validated_and_refusals_kept(
+    started: WorkflowHandle[Any, Any],
+) -> None:
+    await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
+    await started.signal("assign_owner", {"by": "mallory@elsewhere.example", "owner": OWNER})
+    await started.signal("sign_off", {"by": ADMIN, "gate": "everyone"})
+    await started.signal("assign_owner", "not even an object")
+    status = await wait_status(started, lambda s: len(s.refused) == 3)
+    assert status.owner is None
+    reasons = [r.reason for r in status.refused]
+    assert "not on the staff roster" in reasons[0]
+    assert reasons[1].startswith("malformed payload: gate")
+    assert status.refused[1].by == ADMIN
+    assert reasons[2].startswith("malformed payload")
+
+    await started.signal("assign_owner", {"by": OWNER, "owner": OWNER})
+    status = await wait_status(started, lambda s: s.owner == OWNER)
+    assert OWNER in status.step(StepKey.INTERNAL_READINESS).actors
+
+
+async def test_incomplete_contract_fails_pre_onboarding(
+    time_env: WorkflowEnvironment, platform: FakePlatform
+) -> None:
+    # A contract that bypassed the CLI: signed in the future (as seen by workflow time).
+    future = (datetime.now(UTC) + timedelta(days=400)).date().isoformat()
+    contract = make_contract("future-co", contract__signed_on="2020-01-01")
+    contract = contract.model_copy(
+        update={"contract": contract.contract.model_copy(update={"signed_on": future})}
+    )
+    queue = f"test-{uuid.uuid4()}"
+    async with Worker(
+        time_env.client,
+        task_queue=queue,
+        workflows=[OnboardingWorkflow],
+        activities=platform.activities(),
+    ):
+        with pytest.raises(WorkflowFailureError) as info:
+            await time_env.client.execute_workflow(
+                OnboardingWorkflow.run,
+                OnboardingInput(contract=contract, started_by=OWNER),
+                id=f"onboarding-future-{uuid.uuid4().hex[:6]}",
+                task_queue=queue,
+            )
+    assert "dated in the future" in str(info.value.cause)
+    assert platform.calls["check_internal_readiness"] == 0

@@ -1,0 +1,50 @@
+"""Typed settings, built in the entry points (never at import time)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+class TemporalSettings(BaseSettings):
+    """Where Temporal is. Same variable names as Temporal's own CLI, so Cloud works unchanged."""
+
+    model_config = SettingsConfigDict(env_prefix="TEMPORAL_", extra="ignore")
+
+    address: str = "localhost:7233"
+    namespace: str = "default"
+    api_key: SecretStr | None = None
+    """Temporal Cloud API key; turns TLS on."""
+    tls: bool = False
+    tls_client_cert_path: Path | None = None
+    tls_client_key_path: Path | None = None
+    tls_server_ca_cert_path: Path | None = None
+
+
+class Settings(BaseSettings):
+    """Everything the worker and CLI need; every field is an ONBOARDING_* variable."""
+
+    model_config = SettingsConfigDict(env_prefix="ONBOARDING_", extra="ignore")
+
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
+    task_queue: str = "onboarding"
+    platform_url: str = "http://127.0.0.1:8400"
+    platform_api_key: SecretStr = SecretStr("sandbox-admin-key")
+    probe_password: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_urlsafe(24)),
+    )
+    """Password of the platform probe users; random per worker unless set."""
+    roster_file: Path = EXAMPLES_DIR / "roster.yaml"
+    review_after: timedelta = timedelta(days=30)
+    """Delay from go-live to the post-onboarding review (ISO 8601, at most P30D)."""
+    step_max_attempts: int = 5
+    data_dir: Path = Path(".onboarding")
+    ui_url: str = "http://localhost:8233"
+    """Base URL of the Temporal Web UI, for links."""
+    log_level: str = "INFO"

@@ -1,0 +1,78 @@
+"""The worker: settings -> logging -> clients -> Worker, with the clients' lifetimes owned here."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.catalog import platform_activities
+from activities.platform import PlatformClient, ProbeConfig
+from activities.policy import PolicyActivities
+from worker.client import connect
+from worker.config import Settings
+from worker.logging import configure_logging
+from workflows.onboarding import OnboardingWorkflow
+
+log = structlog.get_logger()
+
+
+@asynccontextmanager
+async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
+    """A running worker for the onboarding task queue; stops when the block exits."""
+    async with httpx.AsyncClient(base_url=settings.platform_url, timeout=15.0) as http:
+        platform = PlatformClient(http, settings.platform_api_key)
+        policy = PolicyActivities(
+            settings.roster_file, settings.review_after, settings.step_max_attempts
+        )
+        activities: list[Any] = [
+            policy.load_policy,
+            *platform_activities(platform, ProbeConfig(password=settings.probe_password)),
+        ]
+        async with Worker(
+            client,
+            task_queue=settings.task_queue,
+            workflows=[OnboardingWorkflow],
+            activities=activities,
+        ) as worker:
+            yield worker
+
+
+async def connect_with_retry(settings: Settings, wait_seconds: float = 60.0) -> Client:
+    """Connect, waiting for a server that is still starting (as under `onboard dev`)."""
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    while True:
+        try:
+            return await connect(settings.temporal)
+        except RuntimeError as err:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            log.info("waiting for temporal", address=settings.temporal.address, error=str(err))
+            await asyncio.sleep(1.0)
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM."""
+    configure_logging(settings.log_level)
+    client = await connect_with_retry(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with onboarding_worker(client, settings):
+        log.info(
+            "worker started",
+            task_queue=settings.task_queue,
+            temporal=settings.temporal.address,
+            platform=settings.platform_url,
+            roster=str(settings.roster_file),
+        )
+        await stop.wait()
+    log.info("worker stopped")

@@ -1,0 +1,489 @@
+"""OnboardingWorkflow: one enterprise customer from signed contract to go-live and review.
+
+The nine PHASE-33 steps run strictly in order. Machine work is done by activities; a failed
+check blocks its step until someone runs `onboard retry`. People act through updates (the
+CLI: an immediate yes or a reason) and signals of the same name and payload (the Web UI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, ValidationError
+
+    from onboarding import search
+    from onboarding.checks import CheckResult, StepRequest, StepResult
+    from onboarding.inputs import (
+        AssignOwner,
+        Feedback,
+        Receipt,
+        RecordEnablement,
+        RetryStep,
+        SignOff,
+    )
+    from onboarding.policy import OnboardingInput, OnboardingPolicy
+    from onboarding.requirements import pre_onboarding_checks
+    from onboarding.rules import (
+        refusal_assign_owner,
+        refusal_enablement,
+        refusal_feedback,
+        refusal_retry,
+        refusal_sign_off,
+    )
+    from onboarding.status import (
+        EnablementRecord,
+        FeedbackRecord,
+        OnboardingStatus,
+        Refusal,
+        SignOffRecord,
+        StepRecord,
+    )
+    from onboarding.steps import (
+        EnablementItem,
+        OnboardingState,
+        SignOffGate,
+        StepKey,
+        StepStatus,
+    )
+
+STEP_ACTIVITY_TIMEOUT = timedelta(minutes=3)
+POLICY_ACTIVITY = "load_policy"
+
+
+class InputRefused(ValueError):
+    """Raised by an update validator: the update is rejected and leaves no history."""
+
+
+@workflow.defn(name="OnboardingWorkflow")
+class OnboardingWorkflow:
+    """Runs one tenant's PHASE-33 onboarding; its id is ``onboarding-<tenant id>``."""
+
+    @workflow.init
+    def __init__(self, inp: OnboardingInput) -> None:
+        self._contract = inp.contract
+        self._status = OnboardingStatus(
+            tenant_id=inp.contract.tenant.id,
+            tenant_name=inp.contract.tenant.name,
+            workflow_id=workflow.info().workflow_id,
+            started_by=inp.started_by,
+        )
+        self._policy: OnboardingPolicy | None = None
+        self._retry_requested: dict[StepKey, str] = {}
+        self._owner_receipt: tuple[str, datetime] | None = None
+
+    # ------------------------------------------------------------------ the run
+
+    @workflow.run
+    async def run(self, inp: OnboardingInput) -> OnboardingStatus:
+        await self._load_policy()
+        self._pre_onboarding(inp.started_by)
+
+        self._begin(StepKey.INTERNAL_READINESS)
+        await self._run_checks(StepKey.INTERNAL_READINESS, "check_internal_readiness")
+        await self._wait_for_people(
+            StepKey.INTERNAL_READINESS, lambda: self._status.owner is not None
+        )
+        self._finish(StepKey.INTERNAL_READINESS)
+
+        for key, activity_name in (
+            (StepKey.ACCOUNT_PROVISIONING, "provision_account"),
+            (StepKey.ACCESS_IDENTITY, "verify_access_identity"),
+            (StepKey.ENVIRONMENT_VALIDATION, "validate_environment"),
+            (StepKey.FEATURE_ENABLEMENT, "enable_features"),
+        ):
+            self._begin(key)
+            await self._run_checks(key, activity_name)
+            self._finish(key)
+
+        self._begin(StepKey.CUSTOMER_ENABLEMENT)
+        await self._wait_for_people(
+            StepKey.CUSTOMER_ENABLEMENT,
+            lambda: all(self._status.enablement_item(i.value) for i in EnablementItem),
+        )
+        self._finish(StepKey.CUSTOMER_ENABLEMENT)
+
+        await self._go_live()
+        await self._post_onboarding_review()
+
+        self._status.state = OnboardingState.COMPLETED
+        self._status.current_step = None
+        self._publish()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._status
+
+    def _pre_onboarding(self, started_by: str) -> None:
+        self._begin(StepKey.PRE_ONBOARDING)
+        record = self._status.step(StepKey.PRE_ONBOARDING)
+        record.add_actor(started_by)
+        record.checks = pre_onboarding_checks(self._contract, workflow.now())
+        # The CLI refuses incomplete contracts, so this only fails for a contract that
+        # bypassed it; such an onboarding must not proceed (PHASE-33).
+        failed = [c for c in record.checks if not c.passed]
+        if failed:
+            self._status.state = OnboardingState.FAILED
+            record.status = StepStatus.BLOCKED
+            record.blocked_reason = "; ".join(c.detail for c in failed)
+            self._publish()
+            raise ApplicationError(
+                f"pre-onboarding requirements not met: {record.blocked_reason}",
+                type="PreOnboardingIncomplete",
+                non_retryable=True,
+            )
+        self._finish(StepKey.PRE_ONBOARDING)
+
+    async def _go_live(self) -> None:
+        key = StepKey.GO_LIVE
+        self._begin(key)
+        await self._run_checks(key, "verify_monitoring")
+        await self._wait_for_people(
+            key, lambda: all(self._status.sign_off(g.value) for g in SignOffGate)
+        )
+        policy = self._policy or await self._load_policy()
+        go_live_at = workflow.now()
+        self._status.go_live_at = go_live_at
+        # PHASE-33: the review happens within 30 days; the policy model caps the delay.
+        self._status.review_due_at = go_live_at + policy.review_after
+        await self._run_checks(key, "activate_tenant")
+        self._finish(key)
+        self._status.state = OnboardingState.LIVE
+        self._publish()
+        workflow.upsert_search_attributes([search.GO_LIVE_AT.value_set(go_live_at)])
+        workflow.logger.info("tenant is live", extra={"go_live_at": go_live_at.isoformat()})
+
+    async def _post_onboarding_review(self) -> None:
+        key = StepKey.POST_ONBOARDING_REVIEW
+        due = self._status.review_due_at or workflow.now()
+        self._begin(key)
+        record = self._status.step(key)
+        record.status = StepStatus.WAITING
+        record.waiting_for = f"the review date {due.isoformat()}"
+        self._status.state = OnboardingState.LIVE
+        self._publish()
+        delay = due - workflow.now()
+        if delay > timedelta(0):
+            await workflow.sleep(
+                delay, summary=f"post-onboarding review of {self._status.tenant_id}"
+            )
+        result = await self._run_checks(key, "gather_usage")
+        self._status.usage = dict(result.facts)
+        self._status.review_opened_at = workflow.now()
+        self._status.state = OnboardingState.LIVE
+        await self._wait_for_people(key, lambda: bool(self._status.feedback))
+        self._finish(key)
+
+    # ------------------------------------------------------------ step helpers
+
+    def _begin(self, key: StepKey) -> None:
+        record = self._status.step(key)
+        record.status = StepStatus.RUNNING
+        record.started_at = workflow.now()
+        self._status.current_step = key
+        self._status.state = OnboardingState.RUNNING
+        self._publish()
+        workflow.logger.info("step started", extra={"step": key.value})
+
+    def _finish(self, key: StepKey) -> None:
+        record = self._status.step(key)
+        record.status = StepStatus.DONE
+        record.completed_at = workflow.now()
+        record.waiting_for = None
+        record.add_actor("system")
+        self._publish()
+        workflow.logger.info("step done", extra={"step": key.value})
+
+    async def _load_policy(self) -> OnboardingPolicy:
+        self._policy = await workflow.execute_activity(
+            POLICY_ACTIVITY,
+            self._status.tenant_id,
+            result_type=OnboardingPolicy,
+            start_to_close_timeout=timedelta(seconds=30),
+            summary="load the staff roster and onboarding policy",
+        )
+        return self._policy
+
+    async def _run_checks(self, key: StepKey, activity_name: str) -> StepResult:
+        """Run a step's checks until they all pass; a failure blocks until a retry."""
+        record = self._status.step(key)
+        policy = self._policy or await self._load_policy()
+        while True:
+            record.runs += 1
+            record.status = StepStatus.RUNNING
+            record.blocked_reason = None
+            self._status.state = OnboardingState.RUNNING
+            self._publish()
+            request = StepRequest(
+                workflow_id=self._status.workflow_id,
+                step=key,
+                contract=self._contract,
+                attempt=record.runs,
+                owner=self._status.owner,
+                go_live_at=self._status.go_live_at,
+            )
+            try:
+                result: StepResult = await workflow.execute_activity(
+                    activity_name,
+                    request,
+                    result_type=StepResult,
+                    start_to_close_timeout=STEP_ACTIVITY_TIMEOUT,
+                    retry_policy=RetryPolicy(
+                        initial_interval=timedelta(seconds=1),
+                        maximum_interval=timedelta(seconds=30),
+                        maximum_attempts=policy.step_max_attempts,
+                    ),
+                    summary=f"{activity_name.replace('_', ' ')} for {self._status.tenant_id}",
+                )
+            except ActivityError as err:
+                cause = str(err.cause) if err.cause is not None else str(err)
+                reason = (
+                    f"the platform could not be reached after {policy.step_max_attempts} "
+                    f"attempts ({cause}); once it is back, run "
+                    f"`onboard retry {self._status.tenant_id} {key.value} --as EMAIL`"
+                )
+            else:
+                _merge_checks(record, result.checks)
+                if result.passed:
+                    return result
+                reason = "; ".join(f"{c.name}: {c.detail}" for c in result.failed)
+            await self._blocked(key, reason)
+
+    async def _blocked(self, key: StepKey, reason: str) -> None:
+        record = self._status.step(key)
+        record.status = StepStatus.BLOCKED
+        record.blocked_reason = reason
+        self._status.state = OnboardingState.BLOCKED
+        self._publish()
+        workflow.logger.warning("step blocked", extra={"step": key.value, "reason": reason})
+        await workflow.wait_condition(lambda: key in self._retry_requested)
+        record.add_actor(self._retry_requested.pop(key))
+
+    async def _wait_for_people(self, key: StepKey, done: Callable[[], bool]) -> None:
+        record = self._status.step(key)
+        if done():
+            return
+        await self._load_policy()  # pick up roster changes made while we ran
+        record.status = StepStatus.WAITING
+        self._status.state = OnboardingState.WAITING
+        record.waiting_for = self._awaiting(key)
+        self._publish()
+        await workflow.wait_condition(done)
+        record.waiting_for = None
+
+    def _awaiting(self, key: StepKey) -> str | None:
+        """Who the step waits for, in words, for status and the Web UI."""
+        if key is StepKey.INTERNAL_READINESS and self._status.owner is None:
+            return "an onboarding owner (onboard assign-owner)"
+        if key is StepKey.CUSTOMER_ENABLEMENT:
+            missing = [i.value for i in EnablementItem if not self._status.enablement_item(i.value)]
+            return "enablement evidence: " + ", ".join(missing) if missing else None
+        if key is StepKey.GO_LIVE:
+            missing = [g.value for g in SignOffGate if not self._status.sign_off(g.value)]
+            return "sign-offs: " + ", ".join(missing) if missing else None
+        if key is StepKey.POST_ONBOARDING_REVIEW and not self._status.feedback:
+            return "review feedback (onboard feedback)"
+        return None
+
+    def _publish(self) -> None:
+        """Make the state visible: search attributes for list filters."""
+        status = self._status
+        updates: list[SearchAttributeUpdate[Any]] = [
+            search.STATE.value_set(status.state.value),
+            search.STEP.value_set(status.current_step.value if status.current_step else "done"),
+            search.BLOCKED.value_set(status.state is OnboardingState.BLOCKED),
+        ]
+        if status.owner:
+            updates.append(search.OWNER.value_set(status.owner))
+        workflow.upsert_search_attributes(updates)
+
+    # ------------------------------------------------------------ human inputs
+
+    def _roster_refusal(self) -> str | None:
+        if self._policy is None:
+            return "the onboarding is still starting; try again in a few seconds"
+        return None
+
+    def _refusal(self, inp: BaseModel) -> str | None:
+        if (reason := self._roster_refusal()) is not None:
+            return reason
+        assert self._policy is not None
+        roster, status = self._policy.roster, self._status
+        if isinstance(inp, AssignOwner):
+            return refusal_assign_owner(status, roster, inp)
+        if isinstance(inp, RecordEnablement):
+            return refusal_enablement(status, roster, inp)
+        if isinstance(inp, SignOff):
+            return refusal_sign_off(status, roster, self._contract, inp)
+        if isinstance(inp, Feedback):
+            return refusal_feedback(status, roster, self._contract, inp)
+        if isinstance(inp, RetryStep):
+            return refusal_retry(status, roster, inp)
+        return f"unknown input {type(inp).__name__}"
+
+    def _validate(self, inp: BaseModel) -> None:
+        if (reason := self._refusal(inp)) is not None:
+            raise InputRefused(reason)
+
+    def _apply(self, inp: BaseModel) -> Receipt:
+        now = workflow.now()
+        status = self._status
+        if isinstance(inp, AssignOwner):
+            if status.owner is not None and self._owner_receipt is not None:
+                by, at = self._owner_receipt
+                return _repeat(f"owner {status.owner} already assigned", by, at)
+            status.owner = inp.owner
+            self._owner_receipt = (inp.by, now)
+            record = status.step(StepKey.INTERNAL_READINESS)
+            record.add_actor(inp.by)
+            record.add_actor(inp.owner)
+            _merge_checks(
+                record,
+                [
+                    CheckResult(
+                        name="owner_assigned",
+                        passed=True,
+                        detail=f"{inp.owner} assigned by {inp.by}",
+                        observed=inp.owner,
+                        checked_at=now,
+                    )
+                ],
+            )
+            message = f"{inp.owner} is the onboarding owner of {status.tenant_id}"
+        elif isinstance(inp, RecordEnablement):
+            if (done := status.enablement_item(inp.item.value)) is not None:
+                return _repeat(f"enablement {inp.item.value} already recorded", done.by, done.at)
+            status.enablement.append(
+                EnablementRecord(item=inp.item.value, evidence=inp.evidence, by=inp.by, at=now)
+            )
+            status.step(StepKey.CUSTOMER_ENABLEMENT).add_actor(inp.by)
+            message = f"enablement {inp.item.value} recorded with evidence {inp.evidence}"
+        elif isinstance(inp, SignOff):
+            if (signed := status.sign_off(inp.gate.value)) is not None:
+                return _repeat(f"{inp.gate.value} sign-off already recorded", signed.by, signed.at)
+            status.sign_offs.append(
+                SignOffRecord(gate=inp.gate.value, by=inp.by, at=now, note=inp.note)
+            )
+            status.step(StepKey.GO_LIVE).add_actor(inp.by)
+            message = f"{inp.gate.value} sign-off recorded"
+        elif isinstance(inp, Feedback):
+            if status.feedback:
+                first = status.feedback[0]
+                return _repeat("review feedback already recorded", first.by, first.at)
+            status.feedback.append(FeedbackRecord(by=inp.by, at=now, text=inp.text))
+            status.step(StepKey.POST_ONBOARDING_REVIEW).add_actor(inp.by)
+            message = "review feedback recorded"
+        elif isinstance(inp, RetryStep):
+            self._retry_requested[inp.step] = inp.by
+            message = f"step {inp.step.value} will run again"
+        else:  # pragma: no cover - _refusal already refused it
+            raise InputRefused(f"unknown input {type(inp).__name__}")
+        if status.current_step is not None:
+            status.step(status.current_step).waiting_for = self._awaiting(status.current_step)
+        workflow.logger.info("input accepted", extra={"input": type(inp).__name__, "by": inp.by})
+        return Receipt(accepted=True, message=message, recorded_by=inp.by, recorded_at=now)
+
+    def _signal(self, model: type[BaseModel], name: str, payload: Any) -> None:
+        """Apply a signal, or keep it as a refused attempt; never fail the workflow task."""
+        by = payload.get("by", "unknown") if isinstance(payload, dict) else "unknown"
+        try:
+            inp = model.model_validate(payload)
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}"
+                for e in err.errors()
+            )
+            self._refuse(name, str(by), f"malformed payload: {problems}")
+            return
+        if (reason := self._refusal(inp)) is not None:
+            self._refuse(name, str(by), reason)
+            return
+        self._apply(inp)
+
+    def _refuse(self, name: str, by: str, reason: str) -> None:
+        self._status.refused.append(Refusal(input=name, by=by, at=workflow.now(), reason=reason))
+        workflow.logger.warning("input refused", extra={"input": name, "reason": reason})
+
+    @workflow.update(name="assign_owner")
+    def assign_owner(self, inp: AssignOwner) -> Receipt:
+        return self._apply(inp)
+
+    @assign_owner.validator
+    def _check_assign_owner(self, inp: AssignOwner) -> None:
+        self._validate(inp)
+
+    @workflow.signal(name="assign_owner")
+    def assign_owner_signal(self, payload: Any) -> None:
+        self._signal(AssignOwner, "assign_owner", payload)
+
+    @workflow.update(name="record_enablement")
+    def record_enablement(self, inp: RecordEnablement) -> Receipt:
+        return self._apply(inp)
+
+    @record_enablement.validator
+    def _check_record_enablement(self, inp: RecordEnablement) -> None:
+        self._validate(inp)
+
+    @workflow.signal(name="record_enablement")
+    def record_enablement_signal(self, payload: Any) -> None:
+        self._signal(RecordEnablement, "record_enablement", payload)
+
+    @workflow.update(name="sign_off")
+    def sign_off(self, inp: SignOff) -> Receipt:
+        return self._apply(inp)
+
+    @sign_off.validator
+    def _check_sign_off(self, inp: SignOff) -> None:
+        self._validate(inp)
+
+    @workflow.signal(name="sign_off")
+    def sign_off_signal(self, payload: Any) -> None:
+        self._signal(SignOff, "sign_off", payload)
+
+    @workflow.update(name="give_feedback")
+    def give_feedback(self, inp: Feedback) -> Receipt:
+        return self._apply(inp)
+
+    @give_feedback.validator
+    def _check_give_feedback(self, inp: Feedback) -> None:
+        self._validate(inp)
+
+    @workflow.signal(name="give_feedback")
+    def give_feedback_signal(self, payload: Any) -> None:
+        self._signal(Feedback, "give_feedback", payload)
+
+    @workflow.update(name="retry_step")
+    def retry_step(self, inp: RetryStep) -> Receipt:
+        return self._apply(inp)
+
+    @retry_step.validator
+    def _check_retry_step(self, inp: RetryStep) -> None:
+        self._validate(inp)
+
+    @workflow.signal(name="retry_step")
+    def retry_step_signal(self, payload: Any) -> None:
+        self._signal(RetryStep, "retry_step", payload)
+
+    @workflow.query(name="status")
+    def status(self) -> OnboardingStatus:
+        return self._status
+
+
+def _merge_checks(record: StepRecord, checks: list[CheckResult]) -> None:
+    """Replace checks of the same name (a re-run), keep the others (e.g. owner_assigned)."""
+    fresh = {c.name for c in checks}
+    record.checks = [c for c in record.checks if c.name not in fresh] + list(checks)
+
+
+def _repeat(message: str, by: str, at: datetime) -> Receipt:
+    return Receipt(
+        accepted=True,
+        already_recorded=True,
+        message=f"{message} by {by} at {at.isoformat()}; nothing changed",
+        recorded_by=by,
+        recorded_at=at,
+    )
