@@ -81,6 +81,10 @@ def _read_yaml(path: Path) -> Any:
         raise InputFileError(
             str(path), [Problem("(file)", f"cannot be read: {exc.strerror}")]
         ) from None
+    except UnicodeDecodeError:
+        raise InputFileError(
+            str(path), [Problem("(file)", "is not UTF-8 text", "save the file as UTF-8")]
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -18,6 +18,7 @@ import click
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.text import Text
 from temporalio.client import Client
 
 from onboarding.inputs import AssignOwner, Feedback, RecordEnablement, RetryStep, SignOff
@@ -229,12 +230,19 @@ def dev(
         ".onboarding"
     ),
     roster: Annotated[Path | None, typer.Option(help="Roster YAML for the worker.")] = None,
+    port: Annotated[int, typer.Option(help="Temporal gRPC port.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
+    platform_port: Annotated[int, typer.Option(help="Sandbox platform port.")] = 8400,
 ) -> None:
     """Run the embedded stack in the foreground: dev server, sandbox platform, worker."""
-    from starter.devstack import DevStack, StackError, wait_for_signal_or_exit
+    from starter.devstack import DevStack, Ports, StackError, wait_for_signal_or_exit
 
     roster_file = (roster or Settings().roster_file).resolve()
-    stack = DevStack(data_dir=data_dir.resolve(), roster=roster_file)
+    stack = DevStack(
+        data_dir=data_dir.resolve(),
+        roster=roster_file,
+        ports=Ports(temporal=port, ui=ui_port, sandbox=platform_port),
+    )
     try:
         stack.start()
     except StackError as exc:
@@ -275,17 +283,25 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except CliError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        # markup=False / Text: messages carry file names and user input, never rich markup
+        err.print(Text.assemble(("error:", "bold red"), " ", exc.message), highlight=False)
         for line in exc.details:
-            err.print(f"  - {line}", highlight=False)
+            err.print(f"  - {line}", highlight=False, markup=False)
         return int(exc.code)
-    except click.exceptions.Exit as exc:
+    except (typer.Exit, click.exceptions.Exit) as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except (typer.Abort, click.exceptions.Abort):
         err.print("aborted")
         return 130
-    except click.ClickException as exc:
+    except click.ClickException as exc:  # typer < 0.26 raises click's own exceptions
         exc.show()
+        return int(exc.exit_code)
+    except typer.TyperException as exc:  # typer >= 0.26 raises those of its vendored click
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"Error: {exc.format_message()}", highlight=False, markup=False)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         return 130

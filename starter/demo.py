@@ -39,6 +39,10 @@ def demo_contract() -> Contract:
     contract = load_contract(EXAMPLES_DIR / "contract.yaml", today=date.today())
     suffix = secrets.token_hex(3)
     data = contract.model_dump(mode="json")
+    data["contacts"]["admins"] = [
+        {**admin, "email": admin["email"].replace("@", f"@demo-{suffix}.")}
+        for admin in data["contacts"]["admins"]
+    ]
     data["tenant"] = {
         "id": f"northwind-demo-{suffix}",
         "name": f"Northwind Studios (demo {suffix})",

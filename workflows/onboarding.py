@@ -54,6 +54,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 STEP_ACTIVITY_TIMEOUT = timedelta(minutes=3)
+STEP_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
+"""Activities heartbeat while they wait; a worker that died is noticed within this."""
 POLICY_ACTIVITY = "load_policy"
 
 
@@ -232,6 +234,7 @@ class OnboardingWorkflow:
                     request,
                     result_type=StepResult,
                     start_to_close_timeout=STEP_ACTIVITY_TIMEOUT,
+                    heartbeat_timeout=STEP_HEARTBEAT_TIMEOUT,
                     retry_policy=RetryPolicy(
                         initial_interval=timedelta(seconds=1),
                         maximum_interval=timedelta(seconds=30),

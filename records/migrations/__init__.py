@@ -1,0 +1,1 @@
+"""Alembic migrations of the records schema (run them with `records.db.migrate`)."""

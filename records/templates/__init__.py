@@ -1,0 +1,1 @@
+"""Jinja templates of the records package (a package, so they ship in the wheel)."""

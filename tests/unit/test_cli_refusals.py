@@ -1,0 +1,182 @@
+"""`onboard start` refuses bad input before touching Temporal, and never shows a traceback.
+
+Runs the real CLI (`python -m starter`) as a subprocess, as a user would, with Temporal
+pointed at a closed port: any attempt to connect ends in exit code 3, so exit code 1 with
+the listed problems proves the refusal came first and nothing could have started.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLES, ROOT
+
+CLOSED = "127.0.0.1:1"
+ACTOR = "olivia@localizevideos.example"
+UNREACHABLE = "cannot reach Temporal"
+
+
+def onboard(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "ONBOARDING_"))}
+    env["TEMPORAL_ADDRESS"] = CLOSED
+    env["NO_COLOR"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "starter", *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+
+
+def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def contract_file(tmp_path: Path, data: Any, name: str = "contract.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def example() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((EXAMPLES / "contract.yaml").read_text())
+    return data
+
+
+def assert_refused_before_connecting(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 1, result.stderr
+    assert "is refused, nothing was started" in result.stderr
+    assert UNREACHABLE not in result.stderr
+    assert CLOSED not in result.stderr
+    assert result.stdout == ""
+    no_traceback(result)
+
+
+# ------------------------------------------------------------------ refused contracts
+
+
+def test_invalid_contract_is_refused_with_every_problem(tmp_path: Path) -> None:
+    data = example()
+    data["tenant"]["id"] = "North_Wind"
+    data["contract"]["signed_on"] = (date.today() + timedelta(days=7)).isoformat()
+    data["contract"]["seats"] = 0
+    del data["data_residency"]["approved_by"]
+    data["contacts"]["admins"] = []
+    data["contacts"]["escalation"] = []
+    del data["security_questionnaire"]["reviewed_by"]
+    path = contract_file(tmp_path, data)
+
+    result = onboard("start", path, "--as", ACTOR)
+
+    assert_refused_before_connecting(result)
+    assert str(path) in result.stderr
+    problem_lines = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert len(problem_lines) == 7
+    expected = [
+        "tenant.id: ",
+        "contract.signed_on: is in the future",
+        "contract.seats: ",
+        "data_residency.approved_by: is missing",
+        "contacts.admins: ",
+        "contacts.escalation: ",
+        "security_questionnaire: is required but not complete",
+    ]
+    for text in expected:
+        assert any(line.startswith(f"  - {text}") for line in problem_lines), text
+
+
+def test_file_name_with_brackets_is_printed_as_is(tmp_path: Path) -> None:
+    """Paths and messages are plain text: `[...]` is not console markup to swallow or choke on."""
+    folder = tmp_path / "v[" / "x][red]"  # the full path holds "[/x]", a closing markup tag
+    folder.mkdir(parents=True)
+    path = contract_file(folder, {"tenant": "northwind"}, name="contract[v2].yaml")
+
+    result = onboard("start", path, "--as", ACTOR)
+
+    assert_refused_before_connecting(result)
+    assert str(path) in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        pytest.param("tenant: [northwind\n", "line ", id="bad-yaml"),
+        pytest.param("- a list\n", "(file): is not a YAML mapping", id="not-a-mapping"),
+        pytest.param(None, "(file): does not exist", id="missing-file"),
+    ],
+)
+def test_unreadable_contract_is_one_clear_problem(
+    tmp_path: Path, content: str | None, where: str
+) -> None:
+    path = tmp_path / "contract.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+
+    result = onboard("start", path, "--as", ACTOR)
+
+    assert_refused_before_connecting(result)
+    problem_lines = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert len(problem_lines) == 1
+    assert problem_lines[0].startswith(f"  - {where}")
+
+
+def test_actor_that_is_not_an_email_is_refused_before_connecting() -> None:
+    result = onboard("start", EXAMPLES / "contract.yaml", "--as", "olivia")
+
+    assert result.returncode == 1, result.stderr
+    assert "refused" in result.stderr
+    assert "is not an e-mail address" in result.stderr
+    assert UNREACHABLE not in result.stderr
+    no_traceback(result)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        pytest.param(("start", EXAMPLES / "contract.yaml"), "Missing option '--as'", id="no-as"),
+        pytest.param(("start",), "Missing argument 'CONTRACT'", id="no-contract"),
+        pytest.param(("begin", "x"), "No such command 'begin'", id="unknown-command"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(args: tuple[str | Path, ...], says: str) -> None:
+    result = onboard(*args)
+
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr
+    assert "Usage:" in result.stderr
+    no_traceback(result)
+
+
+# ------------------------------------------------------------- Temporal unreachable
+
+
+def test_valid_contract_with_temporal_down_says_how_to_start_it() -> None:
+    result = onboard("start", EXAMPLES / "contract.yaml", "--as", ACTOR)
+
+    assert result.returncode == 3, result.stderr
+    assert f"{UNREACHABLE} at {CLOSED}" in result.stderr
+    assert "onboard dev" in result.stderr
+    assert "TEMPORAL_ADDRESS" in result.stderr
+    assert "started" not in result.stdout
+    no_traceback(result)
+
+
+def test_status_with_temporal_down_exits_3() -> None:
+    result = onboard("status", "x")
+
+    assert result.returncode == 3, result.stderr
+    assert f"{UNREACHABLE} at {CLOSED}" in result.stderr
+    assert "onboard dev" in result.stderr
+    no_traceback(result)
