@@ -25,6 +25,8 @@ from pydantic import BaseModel, Field, SecretStr
 _HEALTH_PATHS = ("/v1/health",)
 
 
+_IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+
 class PlatformUnavailable(Exception):
     """The platform could not be reached or failed (5xx); retry later.
 
@@ -169,10 +171,19 @@ class PlatformClient:
         all_headers = dict(headers or {})
         if bearer is not None:
             all_headers["Authorization"] = f"Bearer {bearer.get_secret_value()}"
+        attempts = 2 if method in _IDEMPOTENT_METHODS else 1
         try:
-            return await self._http.request(
-                method, self._base + path, json=json, params=params, headers=all_headers
-            )
+            for attempt in range(1, attempts + 1):
+                try:
+                    return await self._http.request(
+                        method, self._base + path, json=json, params=params, headers=all_headers
+                    )
+                except (httpx.ReadError, httpx.RemoteProtocolError):
+                    # The server may close a kept-alive connection just as we reuse it; an
+                    # idempotent request is safe to send once more on a fresh connection.
+                    if attempt == attempts:
+                        raise
+            raise AssertionError("unreachable")  # pragma: no cover
         except httpx.HTTPError as exc:
             # `from None`: the request (and its Authorization header) stays out of the chain.
             reason = str(exc) or type(exc).__name__

@@ -28,6 +28,10 @@ def gantt(evidence: dict[str, Any]) -> str:
         f"    dateFormat {DATE_FORMAT}",
         "    axisFormat %m-%d %H:%M",
     ]
+    opened = evidence.get("created_at")
+    if opened:
+        lines.append("    section Onboarding")
+        lines.append(f"    Opened :milestone, milestone_opened, {_when(opened)}, 0d")
     for step in evidence.get("checklist", []):
         bars = _bars(step, as_of)
         if bars:
@@ -36,7 +40,7 @@ def gantt(evidence: dict[str, Any]) -> str:
     go_live = evidence.get("go_live_at")
     if go_live:
         lines.append("    section Go-live")
-        lines.append(f"    Go-live :milestone, go_live, {_when(go_live)}, 0d")
+        lines.append(f"    Go-live :milestone, milestone_go_live, {_when(go_live)}, 0d")
     return "\n".join(lines) + "\n"
 
 

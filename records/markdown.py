@@ -82,6 +82,15 @@ def cell(value: Any) -> str:
     return text.replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>")
 
 
+def contact(value: Any) -> str:
+    """Return a contact (`name`, `email`, `phone`) as one line, or any other value as a cell."""
+    if not isinstance(value, dict):
+        return cell(value)
+    email = value.get("email")
+    parts = [value.get("name"), f"<{email}>" if email else None, value.get("phone")]
+    return cell(" ".join(str(p) for p in parts if p))
+
+
 def as_json(value: Any) -> str:
     """Return a value as compact JSON for a table cell (None shows as absent)."""
     if value is None:
@@ -106,4 +115,5 @@ def _environment() -> Environment:
     )
     environment.filters["cell"] = cell
     environment.filters["as_json"] = as_json
+    environment.filters["contact"] = contact
     return environment

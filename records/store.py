@@ -194,7 +194,7 @@ class RecordsStore:
 
     def tenants(self) -> list[str]:
         """Return the id of every tenant with a recorded onboarding, sorted."""
-        with Session(self._reader) as session:
+        with self._read() as session:
             return list(
                 session.scalars(select(Onboarding.tenant_id).order_by(Onboarding.tenant_id))
             )
@@ -211,7 +211,7 @@ class RecordsStore:
         Raises:
             UnknownTenant: No onboarding is recorded for the tenant.
         """
-        with Session(self._reader) as session:
+        with self._read() as session:
             onboarding = _onboarding(session, tenant_id)
             query = select(Entry).where(Entry.onboarding_id == onboarding.id)
             if kinds is not None:
@@ -231,7 +231,7 @@ class RecordsStore:
         Raises:
             UnknownTenant: No onboarding is recorded for the tenant.
         """
-        with Session(self._reader) as session, session.begin():
+        with self._read() as session:
             onboarding = _onboarding(session, tenant_id)
             entries = tuple(
                 session.scalars(
@@ -253,14 +253,20 @@ class RecordsStore:
         with Session(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """One read transaction (a snapshot); rows stay readable after it ends."""
+        with Session(self._reader, expire_on_commit=False) as session, session.begin():
+            yield session
+
     def _find_onboarding(self, tenant_id: str) -> Onboarding | None:
-        with Session(self._reader) as session:
+        with self._read() as session:
             return session.scalars(
                 select(Onboarding).where(Onboarding.tenant_id == tenant_id)
             ).one_or_none()
 
     def _find_by_key(self, idempotency_key: str) -> tuple[Entry, str] | None:
-        with Session(self._reader) as session:
+        with self._read() as session:
             return _by_key(session, idempotency_key)
 
 

@@ -33,6 +33,17 @@ def display_utc(value: datetime) -> str:
     return as_utc(value).isoformat().replace("+00:00", "Z")
 
 
+def display_iso(value: Any) -> Any:
+    """Show a recorded ISO 8601 text like every other time (UTC, `Z`); leave others as-is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return display_utc(moment) if moment.tzinfo is not None else value
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """A timestamp column that accepts only aware datetimes and returns them in UTC.
 

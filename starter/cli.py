@@ -235,7 +235,7 @@ def dev(
     platform_port: Annotated[int, typer.Option(help="Sandbox platform port.")] = 8400,
 ) -> None:
     """Run the embedded stack in the foreground: dev server, sandbox platform, worker."""
-    from starter.devstack import DevStack, Ports, StackError, wait_for_signal_or_exit
+    from starter.devstack import DevStack, Ports, StackError, run_until_stopped
 
     roster_file = (roster or Settings().roster_file).resolve()
     stack = DevStack(
@@ -243,19 +243,22 @@ def dev(
         roster=roster_file,
         ports=Ports(temporal=port, ui=ui_port, sandbox=platform_port),
     )
+
+    def started() -> None:
+        out.print(f"Temporal   {stack.temporal_address}  (SQLite: {data_dir / 'temporal.db'})")
+        out.print(f"Web UI     {stack.ui_url}")
+        out.print(f"Platform   {stack.platform_url}  (sandbox)")
+        out.print(f"Worker     roster {roster_file}")
+        out.print(f"Logs       {data_dir / 'logs'}")
+        out.print("Ctrl-C stops everything; run again to resume from the same files.")
+
     try:
-        stack.start()
+        crashed = run_until_stopped(stack, started)
     except StackError as exc:
         raise CliError(str(exc), ExitCode.UNAVAILABLE) from None
-    out.print(f"Temporal   {stack.temporal_address}  (SQLite: {data_dir / 'temporal.db'})")
-    out.print(f"Web UI     {stack.ui_url}")
-    out.print(f"Platform   {stack.platform_url}  (sandbox)")
-    out.print(f"Worker     roster {roster_file}")
-    out.print(f"Logs       {data_dir / 'logs'}")
-    out.print("Ctrl-C stops everything; run again to resume from the same files.")
-    reason = wait_for_signal_or_exit(stack)
-    out.print(f"stopping ({reason})")
-    stack.stop()
+    if crashed is not None:
+        raise CliError(f"stopped because {crashed}", ExitCode.UNAVAILABLE)
+    out.print("stopped (all parts shut down cleanly)")
 
 
 @app.command()

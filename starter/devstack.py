@@ -6,7 +6,6 @@ tests do exactly that) and `onboard dev` can stop them all cleanly on Ctrl-C or 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
@@ -14,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -250,23 +250,32 @@ class DevStack:
         raise StackError(f"could not set the namespace retention: {last}")
 
 
-def wait_for_signal_or_exit(stack: DevStack) -> str:
-    """Block until Ctrl-C / SIGTERM or a part dies; return why."""
-    reason = ""
+def run_until_stopped(stack: DevStack, started: Callable[[], None]) -> str | None:
+    """Start the stack, call ``started``, and block until Ctrl-C / SIGTERM or a part dies.
 
-    def stop(signum: int, _frame: object) -> None:
-        nonlocal reason
-        reason = signal.Signals(signum).name
+    Returns ``None`` after a requested stop, else which part died. SIGTERM is turned into
+    KeyboardInterrupt for the whole run, start-up included, so the children (started in
+    their own sessions) are always stopped; further signals are ignored while stopping.
+    """
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, interrupt)
     try:
-        while not reason:
+        stack.start()
+        started()
+        while True:
             dead = stack.dead_parts()
             if dead:
                 return f"{', '.join(dead)} exited; see {stack.data_dir / 'logs'}"
             time.sleep(0.3)
-        return reason
+    except KeyboardInterrupt:
+        return None
     finally:
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
+        stack.stop()
         for sig, handler in previous.items():
-            with contextlib.suppress(ValueError):
-                signal.signal(sig, handler)
+            signal.signal(sig, handler)

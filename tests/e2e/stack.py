@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -17,7 +18,10 @@ import httpx
 import yaml
 
 from starter.devstack import DevStack, Ports
+from starter.ops import get_status
 from tests.conftest import EXAMPLES
+from worker.client import connect
+from worker.config import TemporalSettings
 
 PROBE_PASSWORD = "e2e-probe-password-" + uuid.uuid4().hex
 ADMIN_KEY = "sandbox-admin-key"
@@ -71,6 +75,17 @@ def ok(stack: DevStack, *args: str) -> str:
 
 
 def status_json(stack: DevStack, tenant: str) -> dict[str, Any]:
+    """The status as `onboard status --json` prints it, read in-process for fast polling."""
+
+    async def query() -> str:
+        client = await connect(TemporalSettings(address=stack.temporal_address))
+        return (await get_status(client, tenant)).model_dump_json()
+
+    data: dict[str, Any] = json.loads(asyncio.run(query()))
+    return data
+
+
+def cli_status_json(stack: DevStack, tenant: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(ok(stack, "status", tenant, "--json"))
     return data
 
@@ -85,7 +100,7 @@ def wait_for(
             return status
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not reached for {tenant}: {json.dumps(status)}")
-        time.sleep(0.5)
+        time.sleep(0.25)
 
 
 def step(status: dict[str, Any], key: str) -> dict[str, Any]:

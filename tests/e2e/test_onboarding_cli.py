@@ -17,12 +17,12 @@ from tests.e2e.stack import (
     PROBE_PASSWORD,
     SUPPORT,
     admin_of,
+    cli_status_json,
     drive_to_live,
     new_tenant,
     ok,
     onboard,
     platform_get,
-    status_json,
     step,
     wait_for,
     waiting_at,
@@ -183,7 +183,7 @@ def test_no_secret_reaches_workflow_history(stack: DevStack, tmp_path: Path) -> 
 def test_status_of_the_same_onboarding_is_stable_json(stack: DevStack, tmp_path: Path) -> None:
     tenant = new_tenant()
     ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
-    status = status_json(stack, tenant)
+    status = cli_status_json(stack, tenant)
     for key in (
         "tenant_id",
         "workflow_id",

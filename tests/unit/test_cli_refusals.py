@@ -97,16 +97,18 @@ def test_invalid_contract_is_refused_with_every_problem(tmp_path: Path) -> None:
         assert any(line.startswith(f"  - {text}") for line in problem_lines), text
 
 
-def test_file_name_with_brackets_is_printed_as_is(tmp_path: Path) -> None:
+def test_brackets_in_file_name_and_problems_are_printed_as_is(tmp_path: Path) -> None:
     """Paths and messages are plain text: `[...]` is not console markup to swallow or choke on."""
     folder = tmp_path / "v[" / "x][red]"  # the full path holds "[/x]", a closing markup tag
     folder.mkdir(parents=True)
-    path = contract_file(folder, {"tenant": "northwind"}, name="contract[v2].yaml")
+    path = folder / "contract[v2].yaml"
+    path.write_text('tenant:\n  id: "[/y] [bold]oops\n', encoding="utf-8")  # unclosed quote
 
     result = onboard("start", path, "--as", ACTOR)
 
     assert_refused_before_connecting(result)
     assert str(path) in result.stderr
+    assert 'id: "[/y] [bold]oops' in result.stderr  # the parser's quote of the bad line
 
 
 @pytest.mark.parametrize(
