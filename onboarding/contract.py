@@ -28,6 +28,15 @@ def _check_email(value: str) -> str:
     return value
 
 
+def _not_in_future(value: date, info: ValidationInfo, why: str) -> date:
+    # "today" comes from the caller's validation context (the CLI), never from the clock
+    # here: this model is also decoded inside the deterministic workflow sandbox.
+    today = (info.context or {}).get("today")
+    if today is not None and value > today:
+        raise ValueError(f"is in the future; {why}")
+    return value
+
+
 Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_check_email)]
 """An e-mail address, normalised to lower case."""
 
@@ -65,12 +74,7 @@ class ContractTerms(_Strict):
     @field_validator("signed_on")
     @classmethod
     def _signed_in_past(cls, value: date, info: ValidationInfo) -> date:
-        # "today" comes from the caller's validation context (the CLI), never from the clock
-        # here: this model is also decoded inside the deterministic workflow sandbox.
-        today = (info.context or {}).get("today")
-        if today is not None and value > today:
-            raise ValueError("is in the future; a contract must be signed before onboarding")
-        return value
+        return _not_in_future(value, info, "a contract must be signed before onboarding")
 
     @field_validator("features")
     @classmethod
@@ -87,6 +91,11 @@ class DataResidency(_Strict):
     region: str = Field(min_length=1)
     approved_by: Email
     approved_on: date
+
+    @field_validator("approved_on")
+    @classmethod
+    def _approved_in_past(cls, value: date, info: ValidationInfo) -> date:
+        return _not_in_future(value, info, "the region must be approved before onboarding")
 
 
 class AdminContact(_Strict):
@@ -119,6 +128,13 @@ class SecurityQuestionnaire(_Strict):
     required: bool
     completed_on: date | None = None
     reviewed_by: Email | None = None
+
+    @field_validator("completed_on")
+    @classmethod
+    def _completed_in_past(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None:
+            return None
+        return _not_in_future(value, info, "the questionnaire must be completed before onboarding")
 
     @model_validator(mode="after")
     def _completed_when_required(self) -> SecurityQuestionnaire:

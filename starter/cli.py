@@ -41,8 +41,8 @@ app = typer.Typer(
 )
 app.add_typer(sandbox_app, name="sandbox")
 
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 Actor = Annotated[
     str,

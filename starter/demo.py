@@ -156,6 +156,6 @@ def _print_finished_steps(out: Console, status: OnboardingStatus, printed: set[S
             printed.add(step.key)
             checks = f", {sum(c.passed for c in step.checks)} checks passed" if step.checks else ""
             out.print(
-                f"  [green]done[/] {STEP_TITLES[step.key]}: {when(step.started_at)} -> "
+                f"  done {STEP_TITLES[step.key]}: {when(step.started_at)} -> "
                 f"{when(step.completed_at)} by {', '.join(step.actors)}{checks}"
             )

@@ -6,18 +6,21 @@ from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from onboarding.status import OnboardingStatus
 from onboarding.steps import STEP_TITLES, StepStatus
 from starter.ops import ListedOnboarding
 
+# User-supplied text (names, evidence links, reasons) is never parsed as Rich markup: the
+# consoles run with markup off, and styling is applied through Text objects only.
 _MARKS = {
-    StepStatus.PENDING: "[dim]pending[/]",
-    StepStatus.RUNNING: "[cyan]running[/]",
-    StepStatus.WAITING: "[yellow]waiting[/]",
-    StepStatus.BLOCKED: "[bold red]BLOCKED[/]",
-    StepStatus.DONE: "[green]done[/]",
-    StepStatus.WAIVED: "[magenta]waived[/]",
+    StepStatus.PENDING: Text("pending", style="dim"),
+    StepStatus.RUNNING: Text("running", style="cyan"),
+    StepStatus.WAITING: Text("waiting", style="yellow"),
+    StepStatus.BLOCKED: Text("BLOCKED", style="bold red"),
+    StepStatus.DONE: Text("done", style="green"),
+    StepStatus.WAIVED: Text("waived", style="magenta"),
 }
 
 
@@ -55,11 +58,19 @@ def status_table(status: OnboardingStatus) -> Table:
 def print_status(console: Console, status: OnboardingStatus) -> None:
     console.print(status_table(status))
     for s in status.sign_offs:
-        console.print(f"  sign-off [bold]{s.gate}[/] by {s.by} at {when(s.at)}")
+        console.print(Text.assemble("  sign-off ", (s.gate, "bold"), f" by {s.by} at {when(s.at)}"))
     for e in status.enablement:
-        console.print(f"  enablement [bold]{e.item}[/] by {e.by} at {when(e.at)}: {e.evidence}")
+        console.print(
+            Text.assemble(
+                "  enablement ", (e.item, "bold"), f" by {e.by} at {when(e.at)}: {e.evidence}"
+            )
+        )
     for r in status.refused:
-        console.print(f"  [red]refused[/] {r.input} from {r.by} at {when(r.at)}: {r.reason}")
+        console.print(
+            Text.assemble(
+                "  ", ("refused", "red"), f" {r.input} from {r.by} at {when(r.at)}: {r.reason}"
+            )
+        )
 
 
 def print_list(console: Console, rows: list[ListedOnboarding]) -> None:

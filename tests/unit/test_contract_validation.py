@@ -146,6 +146,20 @@ SINGLE_PROBLEMS: list[tuple[str, Callable[[Data], object], str, str, str]] = [
         "",
     ),
     ("signed_on not a date", _set("contract.signed_on", "soon"), "contract.signed_on", "", "YYYY"),
+    (
+        "residency approved tomorrow",
+        _set("data_residency.approved_on", TODAY + timedelta(days=1)),
+        "data_residency.approved_on",
+        "the region must be approved before onboarding",
+        "",
+    ),
+    (
+        "questionnaire completed tomorrow",
+        _set("security_questionnaire.completed_on", TODAY + timedelta(days=1)),
+        "security_questionnaire.completed_on",
+        "the questionnaire must be completed before onboarding",
+        "",
+    ),
     # approved data residency region
     ("no data residency", _drop("data_residency"), "data_residency", MISSING, MANDATORY),
     ("no region", _drop("data_residency.region"), "data_residency.region", MISSING, MANDATORY),

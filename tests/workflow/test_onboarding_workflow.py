@@ -149,9 +149,12 @@ def waiting_at(key: StepKey) -> Any:
     return lambda s: s.current_step is key and s.step(key).status is StepStatus.WAITING
 
 
-async def drive_to_go_live(handle: WorkflowHandle[Any, Any]) -> OnboardingStatus:
-    await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
-    await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+async def drive_to_go_live(
+    handle: WorkflowHandle[Any, Any], owner_assigned: bool = False
+) -> OnboardingStatus:
+    if not owner_assigned:
+        await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
+        await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
     await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
     for item in EnablementItem:
         await update(

@@ -1,0 +1,78 @@
+"""Record the workflow histories that tests/workflow/test_replay.py replays.
+
+Run after a deliberate, compatible workflow change only (and say so in the commit):
+    .venv/bin/python -m tests.workflow.record_histories
+A history that no longer replays means running onboardings would break: use
+`workflow.patched()` instead of re-recording.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.worker import Worker
+
+from onboarding.inputs import AssignOwner, Feedback, RetryStep
+from onboarding.policy import OnboardingInput
+from onboarding.steps import OnboardingState, StepKey
+from tests.conftest import _start_time_env
+from tests.helpers import make_contract, wait_status
+from tests.workflow.test_onboarding_workflow import (
+    ADMIN,
+    OWNER,
+    FakePlatform,
+    drive_to_go_live,
+    update,
+)
+from workflows.onboarding import OnboardingWorkflow
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+
+
+async def record() -> None:
+    env = await _start_time_env()
+    async with env:
+        platform = FakePlatform(failing={"rate_limit"})
+        queue = f"record-{uuid.uuid4()}"
+        async with Worker(
+            env.client,
+            task_queue=queue,
+            workflows=[OnboardingWorkflow],
+            activities=platform.activities(),
+        ):
+            handle = await env.client.start_workflow(
+                OnboardingWorkflow.run,
+                OnboardingInput(contract=make_contract("recorded-tenant"), started_by=OWNER),
+                id="onboarding-recorded-tenant",
+                task_queue=queue,
+            )
+            # Blocked at environment validation, then retried once the cause is fixed.
+            await wait_status(
+                handle,
+                lambda s: (
+                    s.current_step is StepKey.INTERNAL_READINESS
+                    and s.owner is None
+                    and s.step(s.current_step).waiting_for is not None
+                ),
+            )
+            await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+            await wait_status(handle, lambda s: s.state is OnboardingState.BLOCKED)
+            await handle.signal("sign_off", {"by": "mallory@evil.example", "gate": "platform"})
+            platform.failing.clear()
+            await update(
+                handle, "retry_step", RetryStep(by=OWNER, step=StepKey.ENVIRONMENT_VALIDATION)
+            )
+            await drive_to_go_live(handle, owner_assigned=True)
+            await env.sleep(timedelta(days=30, minutes=1))
+            await wait_status(handle, lambda s: s.review_opened_at is not None)
+            await update(handle, "give_feedback", Feedback(by=ADMIN, text="recorded"))
+            await handle.result()
+            history = await handle.fetch_history()
+    (HISTORIES / "complete_onboarding_with_retry.json").write_text(history.to_json())
+
+
+if __name__ == "__main__":
+    asyncio.run(record())

@@ -1,0 +1,30 @@
+"""Recorded histories must replay against today's workflow code.
+
+Onboardings run for 30+ days, so a change that breaks replay would break every onboarding in
+flight. When this fails, guard the change with `workflow.patched()`; never just re-record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.onboarding import OnboardingWorkflow
+
+HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
+
+
+def test_there_are_histories_to_replay() -> None:
+    assert HISTORIES, "tests/histories/ must hold recorded histories"
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_recorded_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=[OnboardingWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None
