@@ -94,7 +94,8 @@ fi
 command -v "$TEMPORAL_CLI" >/dev/null 2>&1 \
   || fail "the Temporal CLI ('$TEMPORAL_CLI') is not on PATH; install it or set TEMPORAL_CLI"
 
-# Every call names the address and namespace, so a TEMPORAL_ENV profile cannot redirect one.
+# Every call names the address (and the namespace where one applies), so a TEMPORAL_ENV
+# profile or config file cannot send it elsewhere.
 temporal_cli() { "$TEMPORAL_CLI" --address "$ADDRESS" "$@"; }
 
 deadline=$((SECONDS + WAIT_SECONDS))

@@ -21,6 +21,8 @@ class CheckResult(BaseModel):
     expected: Any = None
     observed: Any = None
     checked_at: datetime | None = None
+    waived_by_deviation: str | None = None
+    """Set when an approved deviation let this failed check be passed over."""
 
 
 class StepRequest(BaseModel):

@@ -59,6 +59,37 @@ class RetryStep(_Input):
     step: StepKey
 
 
+class RequestDeviation(_Input):
+    """Ask to pass over one blocked check; a second person must approve it."""
+
+    step: StepKey
+    check: str = Field(min_length=1)
+    reason: str = Field(min_length=10, max_length=2000)
+    """Why passing it over is acceptable, in words an auditor can judge."""
+
+
+class DecideDeviation(_Input):
+    """Approve or reject a requested deviation (a platform_approver, not the requester)."""
+
+    deviation_id: str = Field(min_length=1)
+    note: str | None = None
+
+
+class ApproveDeviation(DecideDeviation):
+    """Approve: the check is passed over and marked waived, never done."""
+
+
+class RejectDeviation(DecideDeviation):
+    """Reject: the step stays blocked until the cause is fixed and retried."""
+
+
+class ReportRefusal(_Input):
+    """The CLI reports an update the workflow refused, so the refusal is kept on record."""
+
+    input: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
 class Receipt(BaseModel):
     """The answer to an input: accepted now, or already recorded earlier."""
 
@@ -67,3 +98,5 @@ class Receipt(BaseModel):
     already_recorded: bool = False
     recorded_by: str | None = None
     recorded_at: datetime | None = None
+    reference: str | None = None
+    """An id the sender needs later, such as a deviation id."""

@@ -7,7 +7,15 @@ refused, written for the person who sent it.
 from __future__ import annotations
 
 from onboarding.contract import Contract
-from onboarding.inputs import AssignOwner, Feedback, RecordEnablement, RetryStep, SignOff
+from onboarding.inputs import (
+    AssignOwner,
+    DecideDeviation,
+    Feedback,
+    RecordEnablement,
+    RequestDeviation,
+    RetryStep,
+    SignOff,
+)
 from onboarding.roster import Role, Roster
 from onboarding.status import OnboardingStatus
 from onboarding.steps import OnboardingState, SignOffGate, StepKey, StepStatus
@@ -114,3 +122,36 @@ def refusal_retry(status: OnboardingStatus, roster: Roster, inp: RetryStep) -> s
             f"step {inp.step.value} is {current.value}, not blocked; only a blocked step is retried"
         )
     return None
+
+
+def refusal_request_deviation(
+    status: OnboardingStatus, roster: Roster, inp: RequestDeviation
+) -> str | None:
+    if (reason := _on_roster(roster, inp.by)) is not None:
+        return reason
+    step = status.step(inp.step)
+    if step.status is not StepStatus.BLOCKED:
+        return f"step {inp.step.value} is {step.status.value}; only a blocked check can deviate"
+    failed = [c.name for c in step.checks if not c.passed and not c.waived_by_deviation]
+    if inp.check not in failed:
+        return (
+            f"{inp.check} is not a failed check of {inp.step.value} "
+            f"(failed: {', '.join(failed) or 'none'})"
+        )
+    for d in status.deviations:
+        if d.step == inp.step and d.check == inp.check and d.state == "pending":
+            return f"deviation {d.id} for {inp.check} is already awaiting a decision"
+    return None
+
+
+def refusal_decide_deviation(
+    status: OnboardingStatus, roster: Roster, inp: DecideDeviation
+) -> str | None:
+    deviation = status.deviation(inp.deviation_id)
+    if deviation is None:
+        return f"no deviation {inp.deviation_id} in the onboarding of {status.tenant_id}"
+    if inp.by == deviation.requested_by:
+        return "the requester may not decide their own deviation; a second person must"
+    if not roster.has_role(inp.by, Role.PLATFORM_APPROVER):
+        return f"{inp.by} does not hold the platform_approver role; only an approver decides"
+    return None  # a repeat of a decision is answered as already recorded

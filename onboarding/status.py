@@ -53,6 +53,22 @@ class Refusal(BaseModel):
     reason: str
 
 
+class DeviationRecord(BaseModel):
+    """A request to pass over one blocked check, and its four-eyes decision."""
+
+    id: str
+    step: StepKey
+    check: str
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    state: str = "pending"
+    """pending | approved | rejected"""
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+
+
 class FeedbackRecord(BaseModel):
     by: str
     at: datetime
@@ -76,6 +92,7 @@ class OnboardingStatus(BaseModel):
     enablement: list[EnablementRecord] = Field(default_factory=list)
     refused: list[Refusal] = Field(default_factory=list)
     feedback: list[FeedbackRecord] = Field(default_factory=list)
+    deviations: list[DeviationRecord] = Field(default_factory=list)
     go_live_at: datetime | None = None
     review_due_at: datetime | None = None
     review_opened_at: datetime | None = None
@@ -87,6 +104,9 @@ class OnboardingStatus(BaseModel):
 
     def sign_off(self, gate: str) -> SignOffRecord | None:
         return next((s for s in self.sign_offs if s.gate == gate), None)
+
+    def deviation(self, deviation_id: str) -> DeviationRecord | None:
+        return next((d for d in self.deviations if d.id == deviation_id), None)
 
     def enablement_item(self, item: str) -> EnablementRecord | None:
         return next((e for e in self.enablement if e.item == item), None)

@@ -21,10 +21,19 @@ from rich.console import Console
 from rich.text import Text
 from temporalio.client import Client
 
-from onboarding.inputs import AssignOwner, Feedback, RecordEnablement, RetryStep, SignOff
+from onboarding.inputs import (
+    ApproveDeviation,
+    AssignOwner,
+    Feedback,
+    RecordEnablement,
+    RejectDeviation,
+    RequestDeviation,
+    RetryStep,
+    SignOff,
+)
 from onboarding.problems import InputFileError, load_contract, problems_from
 from onboarding.steps import EnablementItem, SignOffGate, StepKey
-from starter import ops, render
+from starter import ops, records_cli, render
 from starter.errors import CliError, ExitCode
 from starter.sandbox_cli import sandbox_app
 from worker.client import connect
@@ -40,6 +49,12 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(sandbox_app, name="sandbox")
+app.command()(records_cli.export)
+app.command()(records_cli.verify)
+deviation_app = typer.Typer(
+    help="Deviations: pass over a blocked check, approved by a second person."
+)
+app.add_typer(deviation_app, name="deviation")
 
 out = Console(soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True, markup=False)
@@ -214,6 +229,46 @@ def retry(
 ) -> None:
     """Run a blocked step again once its cause is fixed."""
     _receipt(tenant, "retry_step", _model(RetryStep, by=actor, step=step), as_json)
+
+
+@deviation_app.command("request")
+def deviation_request(
+    tenant: Tenant,
+    step: Annotated[StepKey, typer.Option(help="The blocked step.")],
+    check: Annotated[str, typer.Option(help="The failed check to pass over.")],
+    reason: Annotated[str, typer.Option(help="Why passing it over is acceptable.")],
+    actor: Actor,
+    as_json: JsonFlag = False,
+) -> None:
+    """Request a deviation for one failed check (anyone on the roster)."""
+    payload = _model(RequestDeviation, by=actor, step=step, check=check, reason=reason)
+    _receipt(tenant, "request_deviation", payload, as_json)
+
+
+@deviation_app.command("approve")
+def deviation_approve(
+    tenant: Tenant,
+    deviation_id: Annotated[str, typer.Argument(help="e.g. DEV-1")],
+    actor: Actor,
+    note: Annotated[str | None, typer.Option(help="Kept with the decision.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Approve a deviation (a platform_approver who did not request it)."""
+    payload = _model(ApproveDeviation, by=actor, deviation_id=deviation_id, note=note)
+    _receipt(tenant, "approve_deviation", payload, as_json)
+
+
+@deviation_app.command("reject")
+def deviation_reject(
+    tenant: Tenant,
+    deviation_id: Annotated[str, typer.Argument(help="e.g. DEV-1")],
+    actor: Actor,
+    note: Annotated[str | None, typer.Option(help="Kept with the decision.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Reject a deviation; the step stays blocked until fixed and retried."""
+    payload = _model(RejectDeviation, by=actor, deviation_id=deviation_id, note=note)
+    _receipt(tenant, "reject_deviation", payload, as_json)
 
 
 @app.command()

@@ -92,6 +92,7 @@ class DevStack:
             "TEMPORAL_ADDRESS": self.temporal_address,
             "ONBOARDING_PLATFORM_URL": self.platform_url,
             "ONBOARDING_UI_URL": self.ui_url,
+            "ONBOARDING_DATA_DIR": str(self.data_dir),  # the records store lives here
         }
 
     def log_path(self, part: str) -> Path:

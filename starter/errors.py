@@ -14,6 +14,8 @@ class ExitCode(IntEnum):
     """Temporal, the worker or the platform cannot be reached."""
     NOT_FOUND = 4
     """No onboarding for that tenant."""
+    TAMPERED = 5
+    """The records store's hash chain does not verify."""
 
 
 class CliError(Exception):

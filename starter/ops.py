@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -130,6 +131,13 @@ async def send_input(client: Client, tenant_id: str, update: str, payload: BaseM
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         reason = getattr(cause, "message", None) or str(cause or err)
+        # A refused update leaves no history; report it so the refusal stays on record.
+        with contextlib.suppress(RPCError):
+            await handle.signal(
+                "report_refusal",
+                {"by": getattr(payload, "by", "unknown"), "input": update, "reason": reason},
+                rpc_timeout=RPC_TIMEOUT,
+            )
         raise CliError(f"refused: {reason}") from None
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:

@@ -65,6 +65,16 @@ def print_status(console: Console, status: OnboardingStatus) -> None:
                 "  enablement ", (e.item, "bold"), f" by {e.by} at {when(e.at)}: {e.evidence}"
             )
         )
+    for d in status.deviations:
+        decided = f", {d.state} by {d.decided_by} at {when(d.decided_at)}" if d.decided_by else ""
+        console.print(
+            Text.assemble(
+                "  ",
+                ("deviation", "magenta"),
+                f" {d.id} {d.step.value}/{d.check} requested by {d.requested_by}: {d.reason}"
+                f" [{d.state}{decided}]",
+            )
+        )
     for r in status.refused:
         console.print(
             Text.assemble(

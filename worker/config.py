@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     """Delay from go-live to the post-onboarding review (ISO 8601, at most P30D)."""
     step_max_attempts: int = 5
     data_dir: Path = Path(".onboarding")
+    database_url: str | None = None
+    """Records store (SQLAlchemy URL); default a SQLite file in the data directory."""
     ui_url: str = "http://localhost:8233"
     """Base URL of the Temporal Web UI, for links."""
     log_level: str = "INFO"
+
+    def records_url(self) -> str:
+        from records.db import default_url
+
+        return self.database_url or default_url(self.data_dir)

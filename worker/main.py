@@ -16,6 +16,9 @@ from temporalio.worker import Worker
 from activities.catalog import platform_activities
 from activities.platform import PlatformClient, ProbeConfig
 from activities.policy import PolicyActivities
+from activities.records import RecordsActivities
+from records.db import make_engine, migrate
+from records.store import RecordsStore
 from worker.client import connect
 from worker.config import Settings
 from worker.logging import configure_logging
@@ -27,6 +30,20 @@ log = structlog.get_logger()
 @asynccontextmanager
 async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
     """A running worker for the onboarding task queue; stops when the block exits."""
+    url = settings.records_url()
+    await asyncio.to_thread(migrate, url)
+    engine = make_engine(url)
+    try:
+        async with _worker(client, settings, RecordsActivities(RecordsStore(engine))) as worker:
+            yield worker
+    finally:
+        engine.dispose()
+
+
+@asynccontextmanager
+async def _worker(
+    client: Client, settings: Settings, records: RecordsActivities
+) -> AsyncIterator[Worker]:
     async with httpx.AsyncClient(base_url=settings.platform_url, timeout=15.0) as http:
         platform = PlatformClient(http, settings.platform_api_key)
         policy = PolicyActivities(
@@ -34,6 +51,7 @@ async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator
         )
         activities: list[Any] = [
             policy.load_policy,
+            records.record_entries,
             *platform_activities(platform, ProbeConfig(password=settings.probe_password)),
         ]
         async with Worker(

@@ -7,6 +7,7 @@ CLI: an immediate yes or a reason) and signals of the same name and payload (the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,12 +20,18 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
 
     from onboarding import search
+    from onboarding.audit import AuditBatch, AuditEntry
     from onboarding.checks import CheckResult, StepRequest, StepResult
     from onboarding.inputs import (
+        ApproveDeviation,
         AssignOwner,
+        DecideDeviation,
         Feedback,
         Receipt,
         RecordEnablement,
+        RejectDeviation,
+        ReportRefusal,
+        RequestDeviation,
         RetryStep,
         SignOff,
     )
@@ -32,12 +39,15 @@ with workflow.unsafe.imports_passed_through():
     from onboarding.requirements import pre_onboarding_checks
     from onboarding.rules import (
         refusal_assign_owner,
+        refusal_decide_deviation,
         refusal_enablement,
         refusal_feedback,
+        refusal_request_deviation,
         refusal_retry,
         refusal_sign_off,
     )
     from onboarding.status import (
+        DeviationRecord,
         EnablementRecord,
         FeedbackRecord,
         OnboardingStatus,
@@ -57,6 +67,20 @@ STEP_ACTIVITY_TIMEOUT = timedelta(minutes=3)
 STEP_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
 """Activities heartbeat while they wait; a worker that died is noticed within this."""
 POLICY_ACTIVITY = "load_policy"
+RECORDS_ACTIVITY = "record_entries"
+AUDIT_BATCH = 50
+
+# The name each input has in the records (records.kinds.InputName where one exists).
+INPUT_NAMES: dict[type[BaseModel], str] = {
+    AssignOwner: "assign_owner",
+    RecordEnablement: "enablement",
+    SignOff: "sign_off",
+    Feedback: "feedback",
+    RetryStep: "retry",
+    RequestDeviation: "deviation_request",
+    ApproveDeviation: "deviation_approval",
+    RejectDeviation: "deviation_rejection",
+}
 
 
 class InputRefused(ValueError):
@@ -79,13 +103,21 @@ class OnboardingWorkflow:
         self._policy: OnboardingPolicy | None = None
         self._retry_requested: dict[StepKey, str] = {}
         self._owner_receipt: tuple[str, datetime] | None = None
+        self._started_by = inp.started_by
+        self._opened_at = workflow.now()
+        self._audit_pending: list[AuditEntry] = []
+        self._audit_seq = 0
+        self._record_runs: dict[StepKey, int] = {}
+        """Runs of each step as the records see them: a new run only after a block."""
+        self._audit_busy = False
 
     # ------------------------------------------------------------------ the run
 
     @workflow.run
     async def run(self, inp: OnboardingInput) -> OnboardingStatus:
+        recorder = asyncio.create_task(self._record_audit())
         await self._load_policy()
-        self._pre_onboarding(inp.started_by)
+        await self._pre_onboarding(inp.started_by)
 
         self._begin(StepKey.INTERNAL_READINESS)
         await self._run_checks(StepKey.INTERNAL_READINESS, "check_internal_readiness")
@@ -118,13 +150,16 @@ class OnboardingWorkflow:
         self._status.current_step = None
         self._publish()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._audit_drained()
+        recorder.cancel()
         return self._status
 
-    def _pre_onboarding(self, started_by: str) -> None:
+    async def _pre_onboarding(self, started_by: str) -> None:
         self._begin(StepKey.PRE_ONBOARDING)
         record = self._status.step(StepKey.PRE_ONBOARDING)
         record.add_actor(started_by)
         record.checks = pre_onboarding_checks(self._contract, workflow.now())
+        self._audit_checks(StepKey.PRE_ONBOARDING, record.checks)
         # The CLI refuses incomplete contracts, so this only fails for a contract that
         # bypassed it; such an onboarding must not proceed (PHASE-33).
         failed = [c for c in record.checks if not c.passed]
@@ -133,6 +168,14 @@ class OnboardingWorkflow:
             record.status = StepStatus.BLOCKED
             record.blocked_reason = "; ".join(c.detail for c in failed)
             self._publish()
+            self._audit(
+                "step_finished",
+                StepKey.PRE_ONBOARDING,
+                "system",
+                status="failed",
+                reason=record.blocked_reason,
+            )
+            await self._audit_drained()
             raise ApplicationError(
                 f"pre-onboarding requirements not met: {record.blocked_reason}",
                 type="PreOnboardingIncomplete",
@@ -169,10 +212,12 @@ class OnboardingWorkflow:
         self._status.state = OnboardingState.LIVE
         self._publish()
         delay = due - workflow.now()
+        self._audit("wait_started", key, "system", waiting_for=record.waiting_for)
         if delay > timedelta(0):
             await workflow.sleep(
                 delay, summary=f"post-onboarding review of {self._status.tenant_id}"
             )
+        self._audit("wait_finished", key, "system", waiting_for=record.waiting_for)
         result = await self._run_checks(key, "gather_usage")
         self._status.usage = dict(result.facts)
         self._status.review_opened_at = workflow.now()
@@ -189,15 +234,25 @@ class OnboardingWorkflow:
         self._status.current_step = key
         self._status.state = OnboardingState.RUNNING
         self._publish()
+        self._record_runs[key] = 1
+        self._audit("step_started", key, "system", run=1)
         workflow.logger.info("step started", extra={"step": key.value})
 
     def _finish(self, key: StepKey) -> None:
         record = self._status.step(key)
-        record.status = StepStatus.DONE
+        waivers = sorted({c.waived_by_deviation for c in record.checks if c.waived_by_deviation})
+        # A step passed over by an approved deviation is waived, never done.
+        record.status = StepStatus.WAIVED if waivers else StepStatus.DONE
         record.completed_at = workflow.now()
         record.waiting_for = None
         record.add_actor("system")
         self._publish()
+        extra: dict[str, Any] = {"run": self._record_runs.get(key, 1)}
+        if waivers:
+            extra["deviation_id"] = ", ".join(waivers)
+        if key is StepKey.GO_LIVE and self._status.go_live_at is not None:
+            extra["go_live_at"] = self._status.go_live_at.isoformat()
+        self._audit("step_finished", key, "system", status=record.status.value, **extra)
         workflow.logger.info("step done", extra={"step": key.value})
 
     async def _load_policy(self) -> OnboardingPolicy:
@@ -228,8 +283,9 @@ class OnboardingWorkflow:
                 owner=self._status.owner,
                 go_live_at=self._status.go_live_at,
             )
+            result: StepResult | None = None
             try:
-                result: StepResult = await workflow.execute_activity(
+                result = await workflow.execute_activity(
                     activity_name,
                     request,
                     result_type=StepResult,
@@ -251,20 +307,59 @@ class OnboardingWorkflow:
                 )
             else:
                 _merge_checks(record, result.checks)
+                self._audit_checks(key, result.checks)
                 if result.passed:
                     return result
                 reason = "; ".join(f"{c.name}: {c.detail}" for c in result.failed)
-            await self._blocked(key, reason)
+            self._audit(
+                "step_finished",
+                key,
+                "system",
+                status="blocked",
+                reason=reason,
+                run=self._record_runs.get(key, 1),
+            )
+            outcome = await self._blocked(key, reason)
+            self._record_runs[key] = self._record_runs.get(key, 1) + 1
+            self._audit("step_started", key, "system", run=self._record_runs[key])
+            if outcome == "waived" and result is not None:
+                return result
 
-    async def _blocked(self, key: StepKey, reason: str) -> None:
+    async def _blocked(self, key: StepKey, reason: str) -> str:
+        """Wait for a retry, or for approved deviations covering every failed check."""
         record = self._status.step(key)
         record.status = StepStatus.BLOCKED
         record.blocked_reason = reason
         self._status.state = OnboardingState.BLOCKED
         self._publish()
         workflow.logger.warning("step blocked", extra={"step": key.value, "reason": reason})
-        await workflow.wait_condition(lambda: key in self._retry_requested)
-        record.add_actor(self._retry_requested.pop(key))
+        await workflow.wait_condition(
+            lambda: key in self._retry_requested or self._approved_waivers(key) is not None
+        )
+        if key in self._retry_requested:
+            record.add_actor(self._retry_requested.pop(key))
+            return "retry"
+        waivers = self._approved_waivers(key) or {}
+        for check in record.checks:
+            if check.name in waivers:
+                check.waived_by_deviation = waivers[check.name].id
+                record.add_actor(waivers[check.name].requested_by)
+                record.add_actor(waivers[check.name].decided_by or "unknown approver")
+        record.blocked_reason = None
+        record.status = StepStatus.RUNNING
+        self._status.state = OnboardingState.RUNNING
+        self._publish()
+        return "waived"
+
+    def _approved_waivers(self, key: StepKey) -> dict[str, DeviationRecord] | None:
+        """Approved deviations by check name, if they cover every failed check of the step."""
+        failed = [c.name for c in self._status.step(key).checks if not c.passed]
+        approved = {
+            d.check: d for d in self._status.deviations if d.step is key and d.state == "approved"
+        }
+        if failed and all(name in approved for name in failed):
+            return approved
+        return None
 
     async def _wait_for_people(self, key: StepKey, done: Callable[[], bool]) -> None:
         record = self._status.step(key)
@@ -275,8 +370,11 @@ class OnboardingWorkflow:
         self._status.state = OnboardingState.WAITING
         record.waiting_for = self._awaiting(key)
         self._publish()
+        waiting_for = record.waiting_for or "people"
+        self._audit("wait_started", key, "system", waiting_for=waiting_for)
         await workflow.wait_condition(done)
         record.waiting_for = None
+        self._audit("wait_finished", key, "system", waiting_for=waiting_for)
 
     def _awaiting(self, key: StepKey) -> str | None:
         """Who the step waits for, in words, for status and the Web UI."""
@@ -304,6 +402,61 @@ class OnboardingWorkflow:
             updates.append(search.OWNER.value_set(status.owner))
         workflow.upsert_search_attributes(updates)
 
+    # ------------------------------------------------------------ audit trail
+
+    def _audit(
+        self,
+        kind: str,
+        step: StepKey | None,
+        actor: str,
+        payload: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        """Queue one entry for the records store; a background task writes it."""
+        payload = {**(payload or {}), **fields}
+        self._audit_seq += 1
+        self._audit_pending.append(
+            AuditEntry(
+                kind=kind,
+                step=step.value if step else None,
+                actor=actor,
+                occurred_at=workflow.now(),
+                payload=payload,
+                key=f"{self._status.workflow_id}:{self._audit_seq}",
+            )
+        )
+
+    def _audit_checks(self, key: StepKey, checks: list[CheckResult]) -> None:
+        for check in checks:
+            self._audit("check", key, "system", check.model_dump(mode="json"))
+
+    async def _record_audit(self) -> None:
+        """Write queued entries in order. Retries until the store answers; the onboarding
+        itself never waits for it, except at the very end (nothing left unrecorded)."""
+        while True:
+            await workflow.wait_condition(lambda: bool(self._audit_pending))
+            batch = self._audit_pending[:AUDIT_BATCH]
+            self._audit_busy = True
+            await workflow.execute_activity(
+                RECORDS_ACTIVITY,
+                AuditBatch(
+                    tenant_id=self._status.tenant_id,
+                    workflow_id=self._status.workflow_id,
+                    opened_at=self._opened_at,
+                    opened_by=self._started_by,
+                    contract=self._contract.model_dump(mode="json"),
+                    entries=batch,
+                ),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+                summary=f"record {len(batch)} audit entries for {self._status.tenant_id}",
+            )
+            del self._audit_pending[: len(batch)]
+            self._audit_busy = False
+
+    async def _audit_drained(self) -> None:
+        await workflow.wait_condition(lambda: not self._audit_pending and not self._audit_busy)
+
     # ------------------------------------------------------------ human inputs
 
     def _roster_refusal(self) -> str | None:
@@ -326,6 +479,10 @@ class OnboardingWorkflow:
             return refusal_feedback(status, roster, self._contract, inp)
         if isinstance(inp, RetryStep):
             return refusal_retry(status, roster, inp)
+        if isinstance(inp, RequestDeviation):
+            return refusal_request_deviation(status, roster, inp)
+        if isinstance(inp, DecideDeviation):
+            return refusal_decide_deviation(status, roster, inp)
         return f"unknown input {type(inp).__name__}"
 
     def _validate(self, inp: BaseModel) -> None:
@@ -333,6 +490,17 @@ class OnboardingWorkflow:
             raise InputRefused(reason)
 
     def _apply(self, inp: BaseModel) -> Receipt:
+        receipt = self._apply_input(inp)
+        fields = inp.model_dump(mode="json", exclude={"by"})
+        if receipt.already_recorded:
+            fields["already_recorded"] = True
+        fields["input"] = INPUT_NAMES.get(type(inp), type(inp).__name__)
+        self._audit(
+            "input_accepted", self._status.current_step, str(getattr(inp, "by", "unknown")), fields
+        )
+        return receipt
+
+    def _apply_input(self, inp: BaseModel) -> Receipt:
         now = workflow.now()
         status = self._status
         if isinstance(inp, AssignOwner):
@@ -344,18 +512,15 @@ class OnboardingWorkflow:
             record = status.step(StepKey.INTERNAL_READINESS)
             record.add_actor(inp.by)
             record.add_actor(inp.owner)
-            _merge_checks(
-                record,
-                [
-                    CheckResult(
-                        name="owner_assigned",
-                        passed=True,
-                        detail=f"{inp.owner} assigned by {inp.by}",
-                        observed=inp.owner,
-                        checked_at=now,
-                    )
-                ],
+            assigned = CheckResult(
+                name="owner_assigned",
+                passed=True,
+                detail=f"{inp.owner} assigned by {inp.by}",
+                observed=inp.owner,
+                checked_at=now,
             )
+            _merge_checks(record, [assigned])
+            self._audit_checks(StepKey.INTERNAL_READINESS, [assigned])
             message = f"{inp.owner} is the onboarding owner of {status.tenant_id}"
         elif isinstance(inp, RecordEnablement):
             if (done := status.enablement_item(inp.item.value)) is not None:
@@ -383,6 +548,55 @@ class OnboardingWorkflow:
         elif isinstance(inp, RetryStep):
             self._retry_requested[inp.step] = inp.by
             message = f"step {inp.step.value} will run again"
+        elif isinstance(inp, RequestDeviation):
+            deviation_id = f"DEV-{len(status.deviations) + 1}"
+            status.deviations.append(
+                DeviationRecord(
+                    id=deviation_id,
+                    step=inp.step,
+                    check=inp.check,
+                    reason=inp.reason,
+                    requested_by=inp.by,
+                    requested_at=now,
+                )
+            )
+            status.step(inp.step).add_actor(inp.by)
+            self._audit(
+                "deviation_requested",
+                inp.step,
+                inp.by,
+                deviation_id=deviation_id,
+                check=inp.check,
+                reason=inp.reason,
+            )
+            return Receipt(
+                accepted=True,
+                message=f"deviation {deviation_id} requested for {inp.check}; a "
+                "platform_approver other than you must approve it",
+                recorded_by=inp.by,
+                recorded_at=now,
+                reference=deviation_id,
+            )
+        elif isinstance(inp, DecideDeviation):
+            deviation = status.deviation(inp.deviation_id)
+            assert deviation is not None  # the validator refused unknown ids
+            if deviation.state != "pending":
+                return _repeat(
+                    f"deviation {deviation.id} already {deviation.state}",
+                    deviation.decided_by or "unknown",
+                    deviation.decided_at or now,
+                )
+            approved = isinstance(inp, ApproveDeviation)
+            deviation.state = "approved" if approved else "rejected"
+            deviation.decided_by, deviation.decided_at, deviation.note = inp.by, now, inp.note
+            self._audit(
+                f"deviation_{deviation.state}",
+                deviation.step,
+                inp.by,
+                deviation_id=deviation.id,
+                note=inp.note,
+            )
+            message = f"deviation {deviation.id} {deviation.state}"
         else:  # pragma: no cover - _refusal already refused it
             raise InputRefused(f"unknown input {type(inp).__name__}")
         if status.current_step is not None:
@@ -409,6 +623,7 @@ class OnboardingWorkflow:
 
     def _refuse(self, name: str, by: str, reason: str) -> None:
         self._status.refused.append(Refusal(input=name, by=by, at=workflow.now(), reason=reason))
+        self._audit("input_refused", self._status.current_step, by, input=name, reason=reason)
         workflow.logger.warning("input refused", extra={"input": name, "reason": reason})
 
     @workflow.update(name="assign_owner")
@@ -470,6 +685,51 @@ class OnboardingWorkflow:
     @workflow.signal(name="retry_step")
     def retry_step_signal(self, payload: Any) -> None:
         self._signal(RetryStep, "retry_step", payload)
+
+    @workflow.update(name="request_deviation")
+    def request_deviation(self, inp: RequestDeviation) -> Receipt:
+        return self._apply(inp)
+
+    @request_deviation.validator
+    def _check_request_deviation(self, inp: RequestDeviation) -> None:
+        self._validate(inp)
+
+    @workflow.signal(name="request_deviation")
+    def request_deviation_signal(self, payload: Any) -> None:
+        self._signal(RequestDeviation, "request_deviation", payload)
+
+    @workflow.update(name="approve_deviation")
+    def approve_deviation(self, inp: ApproveDeviation) -> Receipt:
+        return self._apply(inp)
+
+    @approve_deviation.validator
+    def _check_approve_deviation(self, inp: ApproveDeviation) -> None:
+        self._validate(inp)
+
+    @workflow.signal(name="approve_deviation")
+    def approve_deviation_signal(self, payload: Any) -> None:
+        self._signal(ApproveDeviation, "approve_deviation", payload)
+
+    @workflow.update(name="reject_deviation")
+    def reject_deviation(self, inp: RejectDeviation) -> Receipt:
+        return self._apply(inp)
+
+    @reject_deviation.validator
+    def _check_reject_deviation(self, inp: RejectDeviation) -> None:
+        self._validate(inp)
+
+    @workflow.signal(name="reject_deviation")
+    def reject_deviation_signal(self, payload: Any) -> None:
+        self._signal(RejectDeviation, "reject_deviation", payload)
+
+    @workflow.signal(name="report_refusal")
+    def report_refusal(self, payload: Any) -> None:
+        """Keep an update the validators refused (they leave no history) on record."""
+        try:
+            report = ReportRefusal.model_validate(payload)
+        except ValidationError:
+            return  # a malformed report of a refusal carries nothing worth keeping
+        self._refuse(report.input, report.by, report.reason)
 
     @workflow.query(name="status")
     def status(self) -> OnboardingStatus:

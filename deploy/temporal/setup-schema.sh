@@ -11,7 +11,7 @@
 # temporal-sql-tool reads the password from SQL_PASSWORD, so it never shows in `ps`.
 set -eu
 
-: "${SQL_PASSWORD:?SQL_PASSWORD (the temporal database role's password) is not set}"
+: "${SQL_PASSWORD:?SQL_PASSWORD, the password of the temporal database role, is not set}"
 host=${SQL_HOST:-postgresql}
 port=${SQL_PORT:-5432}
 user=${SQL_USER:-temporal}

@@ -83,3 +83,21 @@ def test_server_restart_on_its_sqlite_file_loses_nothing(tmp_path: Path) -> None
         live = drive_from_enablement(stack, tenant)
         assert live["go_live_at"] is not None
         assert_provisioned_once(stack, tenant)
+
+
+def test_a_platform_that_stays_down_blocks_the_step_with_a_clear_reason(tmp_path: Path) -> None:
+    with running_stack(tmp_path / "stack") as stack:
+        stack.stop_part("sandbox")
+        tenant = new_tenant("down")
+        ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
+        blocked = wait_for(stack, tenant, lambda s: s["state"] == "blocked")
+        record = step(blocked, "internal_readiness")
+        assert record["status"] == "blocked"
+        assert "could not be reached after 2 attempts" in record["blocked_reason"]
+        assert f"onboard retry {tenant} internal_readiness" in record["blocked_reason"]
+
+        stack.start_sandbox()
+        ok(stack, "retry", tenant, "internal_readiness", "--as", OWNER)
+        after = wait_for(stack, tenant, waiting_at("internal_readiness"))
+        checks = step(after, "internal_readiness")["checks"]
+        assert checks and all(c["passed"] for c in checks)

@@ -16,8 +16,18 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from onboarding.audit import AuditBatch, AuditEntry
 from onboarding.checks import CheckResult, StepRequest, StepResult
-from onboarding.inputs import AssignOwner, Feedback, Receipt, RecordEnablement, RetryStep, SignOff
+from onboarding.inputs import (
+    ApproveDeviation,
+    AssignOwner,
+    Feedback,
+    Receipt,
+    RecordEnablement,
+    RequestDeviation,
+    RetryStep,
+    SignOff,
+)
 from onboarding.policy import OnboardingInput, OnboardingPolicy
 from onboarding.problems import load_roster
 from onboarding.roster import Person, Role, Roster
@@ -69,6 +79,8 @@ class FakePlatform:
     failing: set[str] = field(default_factory=set)
     down: set[str] = field(default_factory=set)
     calls: Counter[str] = field(default_factory=Counter)
+    recorded: dict[str, AuditEntry] = field(default_factory=dict)
+    """Audit entries by key, as the records store would keep them (idempotently)."""
 
     def activities(self) -> list[Any]:
         made = [self._make(name, checks) for name, checks in STEP_ACTIVITIES.items()]
@@ -77,7 +89,17 @@ class FakePlatform:
         async def load_policy(tenant_id: str) -> OnboardingPolicy:
             return OnboardingPolicy(roster=roster_with_two_hats(), step_max_attempts=2)
 
-        return [*made, load_policy]
+        @activity.defn(name="record_entries")
+        async def record_entries(batch: AuditBatch) -> int:
+            for entry in batch.entries:
+                self.recorded.setdefault(entry.key, entry)
+            return len(batch.entries)
+
+        return [*made, load_policy, record_entries]
+
+    def entries(self, kind: str | None = None) -> list[AuditEntry]:
+        found = list(self.recorded.values())
+        return [e for e in found if kind is None or e.kind == kind]
 
     def _make(self, name: str, checks: list[str]) -> Any:
         @activity.defn(name=name)
@@ -383,3 +405,112 @@ async def test_incomplete_contract_fails_pre_onboarding(
             )
     assert "dated in the future" in str(info.value.cause)
     assert platform.calls["check_internal_readiness"] == 0
+
+
+async def test_every_transition_and_input_reaches_the_audit_trail(
+    started: WorkflowHandle[Any, Any], platform: FakePlatform
+) -> None:
+    await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
+    await started.signal("sign_off", {"by": "mallory@evil.example", "gate": "platform"})
+    await update(started, "assign_owner", AssignOwner(by=APPROVER, owner=OWNER))
+    await wait_status(started, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+
+    def recorded() -> bool:
+        return any(
+            e.kind == "step_finished" and e.step == "feature_enablement" for e in platform.entries()
+        )
+
+    deadline = datetime.now(UTC) + timedelta(seconds=20)
+    while not recorded() and datetime.now(UTC) < deadline:
+        await started.query("status", result_type=OnboardingStatus)
+    started_steps = [e.step for e in platform.entries("step_started")]
+    assert started_steps[:6] == [k.value for k in STEP_ORDER[:6]]
+    finished = {e.step: e.payload["status"] for e in platform.entries("step_finished")}
+    assert finished["internal_readiness"] == "done"
+    checks = {e.payload["name"] for e in platform.entries("check")}
+    assert {"signed_contract", "production_stability", "owner_assigned", "rate_limit"} <= checks
+    accepted = platform.entries("input_accepted")
+    assert [(e.payload["input"], e.actor) for e in accepted] == [("assign_owner", APPROVER)]
+    refused = platform.entries("input_refused")
+    assert refused[0].actor == "mallory@evil.example"
+    assert "platform_approver" in refused[0].payload["reason"]
+    waits = [e.payload["waiting_for"] for e in platform.entries("wait_started")]
+    assert any("owner" in w for w in waits)
+    keys = [e.key for e in platform.entries()]
+    assert len(keys) == len(set(keys))
+    assert all(k.startswith(f"{started.id}:") for k in keys)
+
+
+async def test_a_deviation_needs_a_second_person_and_marks_the_step_waived(
+    started: WorkflowHandle[Any, Any], platform: FakePlatform
+) -> None:
+    platform.failing.add("rate_limit")
+    await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
+    await update(started, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+    await wait_status(started, lambda s: s.state is OnboardingState.BLOCKED)
+
+    assert "not a failed check" in await refused(
+        started,
+        "request_deviation",
+        RequestDeviation(
+            by=OWNER,
+            step=StepKey.ENVIRONMENT_VALIDATION,
+            check="api_health",
+            reason="health is fine, the probe is flaky today",
+        ),
+    )
+    receipt = await update(
+        started,
+        "request_deviation",
+        RequestDeviation(
+            by=OWNER,
+            step=StepKey.ENVIRONMENT_VALIDATION,
+            check="rate_limit",
+            reason="customer agreed to a lower limit until the upgrade",
+        ),
+    )
+    deviation_id = receipt.reference
+    assert deviation_id == "DEV-1"
+    assert "requester may not decide" in await refused(
+        started, "approve_deviation", ApproveDeviation(by=OWNER, deviation_id="DEV-1")
+    )
+    assert "platform_approver" in await refused(
+        started, "approve_deviation", ApproveDeviation(by=SUPPORT, deviation_id="DEV-1")
+    )
+    assert "no deviation DEV-9" in await refused(
+        started, "approve_deviation", ApproveDeviation(by=APPROVER, deviation_id="DEV-9")
+    )
+    still = await started.query("status", result_type=OnboardingStatus)
+    assert still.state is OnboardingState.BLOCKED  # nothing but an approval passes it over
+
+    await update(
+        started,
+        "approve_deviation",
+        ApproveDeviation(by=APPROVER, deviation_id="DEV-1", note="ok until Q1"),
+    )
+    after = await wait_status(started, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+    step = after.step(StepKey.ENVIRONMENT_VALIDATION)
+    assert step.status is StepStatus.WAIVED  # never done
+    waived = [c for c in step.checks if c.name == "rate_limit"]
+    assert waived[0].passed is False and waived[0].waived_by_deviation == "DEV-1"
+    assert {OWNER, APPROVER} <= set(step.actors)
+    deviation = after.deviation("DEV-1")
+    assert deviation is not None and deviation.state == "approved"
+    assert deviation.decided_by == APPROVER and deviation.requested_by == OWNER
+
+    again = await update(
+        started, "approve_deviation", ApproveDeviation(by=APPROVER, deviation_id="DEV-1")
+    )
+    assert again.already_recorded
+    deadline = datetime.now(UTC) + timedelta(seconds=20)
+    while datetime.now(UTC) < deadline and not any(
+        e.kind == "step_finished" and e.payload.get("status") == "waived"
+        for e in platform.entries()
+    ):
+        await started.query("status", result_type=OnboardingStatus)
+    kinds = [e.kind for e in platform.entries()]
+    assert "deviation_requested" in kinds and "deviation_approved" in kinds
+    waived_entry = [
+        e for e in platform.entries("step_finished") if e.payload.get("status") == "waived"
+    ]
+    assert waived_entry and waived_entry[0].payload["deviation_id"] == "DEV-1"

@@ -1,0 +1,1 @@
+"""Jinja templates of the customer documents (a package, so they ship in the wheel)."""

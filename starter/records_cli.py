@@ -1,0 +1,90 @@
+"""`onboard export` and `onboard verify`: the audit trail, read from the records store.
+
+They need only the records store (ONBOARDING_DATABASE_URL, or the SQLite file in
+ONBOARDING_DATA_DIR), not Temporal: they work after the workflow history is gone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from records.db import make_engine
+from records.errors import UnknownTenant
+from records.export import export_json, export_markdown
+from records.store import RecordsStore
+from starter.errors import CliError, ExitCode
+from worker.config import Settings
+
+out = Console(soft_wrap=True, markup=False)
+
+
+class ExportFormat(StrEnum):
+    MD = "md"
+    JSON = "json"
+
+
+@contextmanager
+def _store() -> Iterator[RecordsStore]:
+    settings = Settings()
+    url = settings.records_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise CliError(
+            f"no records store at {url}; set ONBOARDING_DATABASE_URL or ONBOARDING_DATA_DIR "
+            "to where the worker keeps its records",
+            ExitCode.UNAVAILABLE,
+        )
+    engine = make_engine(url)
+    try:
+        yield RecordsStore(engine)
+    except UnknownTenant:
+        raise CliError(
+            "no records for that tenant; `onboard list` shows the onboardings", ExitCode.NOT_FOUND
+        ) from None
+    except SQLAlchemyError as exc:
+        raise CliError(
+            f"the records store did not answer ({type(exc).__name__}): check "
+            "ONBOARDING_DATABASE_URL",
+            ExitCode.UNAVAILABLE,
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def export(
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="md or json.")] = ExportFormat.MD,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
+) -> None:
+    """Write the onboarding's evidence pack from the records store."""
+    with _store() as store:
+        if fmt is ExportFormat.JSON:
+            text = json.dumps(export_json(store, tenant), indent=2, sort_keys=True) + "\n"
+        else:
+            text = export_markdown(store, tenant)
+    if output is None:
+        out.print(text, end="")
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {output}")
+
+
+def verify(tenant: Annotated[str, typer.Argument(help="Tenant id.")]) -> None:
+    """Re-compute the tamper-evident hash chain; exit 5 naming the first bad entry."""
+    with _store() as store:
+        result = store.verify(tenant)
+    if not result.ok:
+        raise CliError(
+            f"the record of {tenant} was altered: entry {result.first_bad_seq} is the first "
+            f"bad one ({result.reason})",
+            ExitCode.TAMPERED,
+        )
+    out.print(f"record of {tenant} intact: {result.entries} entries, hash chain verified")
