@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,7 @@ from records.db import make_engine
 from records.errors import UnknownTenant
 from records.export import export_json, export_markdown
 from records.store import RecordsStore
+from starter.artifacts import commit_to_git, push_to_webhook, sha256
 from starter.errors import CliError, ExitCode
 from worker.config import Settings
 
@@ -63,18 +65,50 @@ def export(
     tenant: Annotated[str, typer.Argument(help="Tenant id.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", help="md or json.")] = ExportFormat.MD,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    webhook: Annotated[
+        str | None,
+        typer.Option(envvar="ONBOARDING_ARTIFACT_WEBHOOK", help="POST it to a ticketing webhook."),
+    ] = None,
+    git_dir: Annotated[
+        Path | None,
+        typer.Option(envvar="ONBOARDING_ARTIFACT_GIT_DIR", help="Commit it into a git repo."),
+    ] = None,
+    actor: Annotated[
+        str, typer.Option("--as", envvar="ONBOARDING_ACTOR", help="Who exports (recorded).")
+    ] = "onboard-cli",
 ) -> None:
-    """Write the onboarding's evidence pack from the records store."""
+    """Write the onboarding's evidence pack from the records store (works without Temporal).
+
+    Each place it is stored (file, ticket, git) is recorded as an artifact of the onboarding.
+    """
     with _store() as store:
         if fmt is ExportFormat.JSON:
             text = json.dumps(export_json(store, tenant), indent=2, sort_keys=True) + "\n"
         else:
             text = export_markdown(store, tenant)
-    if output is None:
+        locations: list[str] = []
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+            locations.append(str(output.resolve()))
+        if webhook:
+            locations.append(push_to_webhook(webhook, tenant, fmt.value, text))
+        if git_dir is not None:
+            locations.append(commit_to_git(git_dir, tenant, fmt.value, text))
+        digest = sha256(text)
+        for location in locations:
+            store.append(
+                tenant,
+                "artifact",
+                None,
+                actor,
+                datetime.now(UTC),
+                {"name": f"evidence.{fmt.value}", "location": location, "sha256": digest},
+                f"artifact:{tenant}:{digest}:{location}",
+            )
+    if not locations:
         out.print(text, end="")
-    else:
-        output.write_text(text, encoding="utf-8")
-        out.print(f"wrote {output}")
+    for location in locations:
+        out.print(f"stored evidence.{fmt.value} ({digest[:12]}) at {location}")
 
 
 def verify(tenant: Annotated[str, typer.Argument(help="Tenant id.")]) -> None:

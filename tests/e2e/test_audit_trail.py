@@ -3,8 +3,11 @@ and a four-eyes deviation through the CLI. Real stack, real CLI."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import sqlite3
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -131,3 +134,54 @@ def test_a_deviation_through_the_cli_needs_a_second_person(stack: DevStack, tmp_
     deviation = pack["deviations"][0]
     assert deviation["requested_by"] == OWNER and deviation["decided_by"] == APPROVER
     assert any(r["input"] == "approve_deviation" for r in pack["refused_inputs"])
+
+
+def test_evidence_is_pushed_to_a_ticketing_webhook_and_a_git_folder(
+    stack: DevStack, tmp_path: Path
+) -> None:
+    received: list[dict[str, object]] = []
+
+    class Tickets(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            reply = json.dumps({"url": "https://tickets.example/T-42"}).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Tickets)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    repo = tmp_path / "evidence-repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    tenant = new_tenant("push")
+    try:
+        ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
+        wait_for(stack, tenant, waiting_at("internal_readiness"))
+        url = f"http://127.0.0.1:{server.server_port}/tickets"
+        out = ok(stack, "export", tenant, "--webhook", url, "--git-dir", str(repo), "--as", OWNER)
+    finally:
+        server.shutdown()
+    assert "https://tickets.example/T-42" in out
+    assert received and received[0]["tenant_id"] == tenant
+    assert str(received[0]["content"]).startswith("# Onboarding evidence")
+    committed = repo / "onboarding-evidence" / tenant / "evidence.md"
+    assert committed.read_text() == received[0]["content"]
+    log = subprocess.run(
+        ["git", "-C", str(repo), "log", "--oneline"], capture_output=True, text=True, check=True
+    ).stdout
+    assert tenant in log
+
+    pack = json.loads(ok(stack, "export", tenant, "--format", "json"))
+    locations = {a["location"] for a in pack["artifacts"]}
+    assert "https://tickets.example/T-42" in locations
+    assert any(loc.startswith("git:") for loc in locations)
+    assert "intact" in ok(stack, "verify", tenant)
+
+    refused = onboard(stack, "export", tenant, "--git-dir", str(tmp_path / "not-a-repo"))
+    assert refused.returncode == 1 and "not a git repository" in refused.stderr
