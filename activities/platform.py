@@ -27,6 +27,7 @@ _HEALTH_PATHS = ("/v1/health",)
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 
+
 class PlatformUnavailable(Exception):
     """The platform could not be reached or failed (5xx); retry later.
 

@@ -84,7 +84,14 @@ def refusal_sign_off(
         return f"{inp.by} does not hold the support_lead role on the roster"
     if status.sign_off(inp.gate.value) is not None:
         return None  # a repeat: answered as already recorded
-    return _not_open(status, f"the {inp.gate.value} sign-off", StepKey.GO_LIVE)
+    if (reason := _not_open(status, f"the {inp.gate.value} sign-off", StepKey.GO_LIVE)) is not None:
+        return reason
+    if inp.gate is SignOffGate.SUPPORT and status.support is None:
+        return (
+            "the support and escalation model is not registered with the platform yet; "
+            "support signs off once it is (go-live registers it first)"
+        )
+    return None
 
 
 def refusal_feedback(

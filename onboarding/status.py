@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from onboarding.checks import CheckResult
 from onboarding.steps import STEP_ORDER, OnboardingState, StepKey, StepStatus
+from onboarding.support import SupportModel
 
 
 class StepRecord(BaseModel):
@@ -21,7 +22,7 @@ class StepRecord(BaseModel):
     checks: list[CheckResult] = Field(default_factory=list)
     blocked_reason: str | None = None
     runs: int = 0
-    """How many times the step's machine work ran (1 + retries)."""
+    """Runs of the step: 1 once started, plus one after each block (retried or waived)."""
     waiting_for: str | None = None
     """While waiting: who or what the step waits for, in words."""
 
@@ -98,6 +99,10 @@ class OnboardingStatus(BaseModel):
     review_opened_at: datetime | None = None
     """When the review ran (usage gathered) and feedback opened."""
     usage: dict[str, object] = Field(default_factory=dict)
+    documents: list[dict[str, object]] = Field(default_factory=list)
+    """Customer documents delivered in Step 6: key, title, version, content hash, recipients."""
+    support: SupportModel | None = None
+    """The support and escalation model registered with the platform's support system."""
 
     def step(self, key: StepKey) -> StepRecord:
         return next(s for s in self.steps if s.key == key)

@@ -32,7 +32,7 @@ from onboarding.inputs import (
     SignOff,
 )
 from onboarding.problems import InputFileError, load_contract, problems_from
-from onboarding.steps import EnablementItem, SignOffGate, StepKey
+from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
 from starter import ops, records_cli, render
 from starter.errors import CliError, ExitCode
 from starter.sandbox_cli import sandbox_app
@@ -144,7 +144,11 @@ def start(
 
 
 @app.command()
-def status(tenant: Tenant, as_json: JsonFlag = False) -> None:
+def status(
+    tenant: Tenant,
+    as_json: JsonFlag = False,
+    watch: Annotated[bool, typer.Option("--watch", help="Keep it live until Ctrl-C.")] = False,
+) -> None:
     """Show an onboarding's checklist: steps, times, actors, checks, sign-offs, refusals."""
 
     async def go() -> None:
@@ -152,6 +156,8 @@ def status(tenant: Tenant, as_json: JsonFlag = False) -> None:
         current = await ops.get_status(client, tenant)
         if as_json:
             out.print_json(current.model_dump_json())
+        elif watch:
+            await render.watch_status(out, current, lambda: ops.get_status(client, tenant))
         else:
             render.print_status(out, current)
 
@@ -159,12 +165,28 @@ def status(tenant: Tenant, as_json: JsonFlag = False) -> None:
 
 
 @app.command("list")
-def list_(as_json: JsonFlag = False) -> None:
-    """List every onboarding with its state and current step."""
+def list_(
+    state: Annotated[OnboardingState | None, typer.Option(help="Only this state.")] = None,
+    step: Annotated[StepKey | None, typer.Option(help="Only at this step.")] = None,
+    blocked: Annotated[bool, typer.Option("--blocked", help="Only blocked ones.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="A gate past its due time.")] = False,
+    owner: Annotated[str | None, typer.Option(help="Only this owner's.")] = None,
+    region: Annotated[str | None, typer.Option(help="Only this residency region.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List onboardings with their state and current step, filtered like the Web UI."""
+    query = ops.list_filter(
+        state=state.value if state else None,
+        step=step.value if step else None,
+        blocked=blocked,
+        overdue=overdue,
+        owner=owner,
+        region=region,
+    )
 
     async def go() -> None:
         client, _ = await _client()
-        rows = await ops.list_onboardings(client)
+        rows = await ops.list_onboardings(client, query)
         if as_json:
             out.print_json(json.dumps([r.model_dump() for r in rows]))
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -164,9 +164,41 @@ class ListedOnboarding(BaseModel):
     temporal_status: str
 
 
+def _quoted(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def list_filter(
+    *,
+    state: str | None = None,
+    step: str | None = None,
+    blocked: bool = False,
+    overdue: bool = False,
+    owner: str | None = None,
+    region: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """The visibility query for `onboard list` filters (the same the Web UI takes)."""
+    clauses = ["WorkflowType = 'OnboardingWorkflow'"]
+    if state:
+        clauses.append(f"{search.STATE.name} = {_quoted(state)}")
+    if step:
+        clauses.append(f"{search.STEP.name} = {_quoted(step)}")
+    if blocked:
+        clauses.append(f"{search.BLOCKED.name} = true")
+    if overdue:
+        moment = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        clauses.append(f"{search.GATE_DUE_AT.name} < '{moment}'")
+    if owner:
+        clauses.append(f"{search.OWNER.name} = {_quoted(owner.lower())}")
+    if region:
+        clauses.append(f"{search.REGION.name} = {_quoted(region)}")
+    return " AND ".join(clauses)
+
+
 async def list_onboardings(client: Client, query: str | None = None) -> list[ListedOnboarding]:
-    """Every onboarding, newest first, read from visibility (no worker needed)."""
-    clauses = ["WorkflowType = 'OnboardingWorkflow'"] + ([query] if query else [])
+    """Every onboarding matching ``query``, newest first, from visibility (no worker needed)."""
+    clauses = [query or list_filter()]
     found = []
     try:
         async for wf in client.list_workflows(" AND ".join(clauses), rpc_timeout=RPC_TIMEOUT):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
@@ -55,19 +58,43 @@ def status_table(status: OnboardingStatus) -> Table:
     return table
 
 
+def status_view(status: OnboardingStatus) -> Group:
+    """The checklist and the lines under it, as one renderable (print or live view)."""
+    return Group(status_table(status), *status_lines(status))
+
+
 def print_status(console: Console, status: OnboardingStatus) -> None:
-    console.print(status_table(status))
+    console.print(status_view(status))
+
+
+async def watch_status(
+    console: Console,
+    first: OnboardingStatus,
+    fetch: Callable[[], Awaitable[OnboardingStatus]],
+    every: float = 1.0,
+) -> None:
+    """Keep the checklist live in the terminal until Ctrl-C or the onboarding ends."""
+    current = first
+    with Live(status_view(current), console=console, refresh_per_second=4) as live:
+        while current.state.value not in ("completed", "failed"):
+            await asyncio.sleep(every)
+            current = await fetch()
+            live.update(status_view(current))
+
+
+def status_lines(status: OnboardingStatus) -> list[Text]:
+    lines: list[Text] = []
     for s in status.sign_offs:
-        console.print(Text.assemble("  sign-off ", (s.gate, "bold"), f" by {s.by} at {when(s.at)}"))
+        lines.append(Text.assemble("  sign-off ", (s.gate, "bold"), f" by {s.by} at {when(s.at)}"))
     for e in status.enablement:
-        console.print(
+        lines.append(
             Text.assemble(
                 "  enablement ", (e.item, "bold"), f" by {e.by} at {when(e.at)}: {e.evidence}"
             )
         )
     for d in status.deviations:
         decided = f", {d.state} by {d.decided_by} at {when(d.decided_at)}" if d.decided_by else ""
-        console.print(
+        lines.append(
             Text.assemble(
                 "  ",
                 ("deviation", "magenta"),
@@ -76,11 +103,12 @@ def print_status(console: Console, status: OnboardingStatus) -> None:
             )
         )
     for r in status.refused:
-        console.print(
+        lines.append(
             Text.assemble(
                 "  ", ("refused", "red"), f" {r.input} from {r.by} at {when(r.at)}: {r.reason}"
             )
         )
+    return lines
 
 
 def print_list(console: Console, rows: list[ListedOnboarding]) -> None:

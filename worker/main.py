@@ -52,7 +52,11 @@ async def _worker(
         activities: list[Any] = [
             policy.load_policy,
             records.record_entries,
-            *platform_activities(platform, ProbeConfig(password=settings.probe_password)),
+            *platform_activities(
+                platform,
+                ProbeConfig(password=settings.probe_password),
+                artifacts_dir=settings.data_dir / "artifacts",
+            ),
         ]
         async with Worker(
             client,

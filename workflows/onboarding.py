@@ -62,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
         StepKey,
         StepStatus,
     )
+    from onboarding.support import SupportModel
 
 STEP_ACTIVITY_TIMEOUT = timedelta(minutes=3)
 STEP_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
@@ -107,8 +108,6 @@ class OnboardingWorkflow:
         self._opened_at = workflow.now()
         self._audit_pending: list[AuditEntry] = []
         self._audit_seq = 0
-        self._record_runs: dict[StepKey, int] = {}
-        """Runs of each step as the records see them: a new run only after a block."""
         self._audit_busy = False
 
     # ------------------------------------------------------------------ the run
@@ -137,6 +136,7 @@ class OnboardingWorkflow:
             self._finish(key)
 
         self._begin(StepKey.CUSTOMER_ENABLEMENT)
+        await self._deliver_documents()
         await self._wait_for_people(
             StepKey.CUSTOMER_ENABLEMENT,
             lambda: all(self._status.enablement_item(i.value) for i in EnablementItem),
@@ -186,6 +186,7 @@ class OnboardingWorkflow:
     async def _go_live(self) -> None:
         key = StepKey.GO_LIVE
         self._begin(key)
+        await self._register_support()
         await self._run_checks(key, "verify_monitoring")
         await self._wait_for_people(
             key, lambda: all(self._status.sign_off(g.value) for g in SignOffGate)
@@ -201,6 +202,41 @@ class OnboardingWorkflow:
         self._publish()
         workflow.upsert_search_attributes([search.GO_LIVE_AT.value_set(go_live_at)])
         workflow.logger.info("tenant is live", extra={"go_live_at": go_live_at.isoformat()})
+
+    async def _deliver_documents(self) -> None:
+        """Step 6 starts by delivering the versioned customer documents; each is recorded."""
+        result = await self._run_checks(StepKey.CUSTOMER_ENABLEMENT, "deliver_documents")
+        self._status.documents = list(result.facts.get("documents", []))
+        for doc in self._status.documents:
+            self._audit(
+                "document_delivered",
+                StepKey.CUSTOMER_ENABLEMENT,
+                "system",
+                document=doc["key"],
+                title=doc.get("title"),
+                template_version=doc["version"],
+                content_hash=doc["content_hash"],
+                recipients=doc["recipients"],
+                location=doc.get("path"),
+            )
+
+    async def _register_support(self) -> None:
+        """Register the support model before go-live; the support sign-off waits for it."""
+        result = await self._run_checks(StepKey.GO_LIVE, "register_support")
+        model = SupportModel.model_validate(result.facts["support"])
+        self._status.support = model
+        self._audit(
+            "support_registered",
+            StepKey.GO_LIVE,
+            "system",
+            primary_channel=model.primary_channel,
+            escalation_contacts=[c.model_dump(mode="json") for c in model.escalation_contacts],
+            severities=[
+                {"level": s.level, "definition": s.definition, "response": s.response}
+                for s in model.severities
+            ],
+            reference=str(result.facts.get("support_registered_at") or "") or None,
+        )
 
     async def _post_onboarding_review(self) -> None:
         key = StepKey.POST_ONBOARDING_REVIEW
@@ -234,7 +270,7 @@ class OnboardingWorkflow:
         self._status.current_step = key
         self._status.state = OnboardingState.RUNNING
         self._publish()
-        self._record_runs[key] = 1
+        record.runs = 1
         self._audit("step_started", key, "system", run=1)
         workflow.logger.info("step started", extra={"step": key.value})
 
@@ -247,7 +283,7 @@ class OnboardingWorkflow:
         record.waiting_for = None
         record.add_actor("system")
         self._publish()
-        extra: dict[str, Any] = {"run": self._record_runs.get(key, 1)}
+        extra: dict[str, Any] = {"run": record.runs}
         if waivers:
             extra["deviation_id"] = ", ".join(waivers)
         if key is StepKey.GO_LIVE and self._status.go_live_at is not None:
@@ -270,7 +306,6 @@ class OnboardingWorkflow:
         record = self._status.step(key)
         policy = self._policy or await self._load_policy()
         while True:
-            record.runs += 1
             record.status = StepStatus.RUNNING
             record.blocked_reason = None
             self._status.state = OnboardingState.RUNNING
@@ -317,11 +352,11 @@ class OnboardingWorkflow:
                 "system",
                 status="blocked",
                 reason=reason,
-                run=self._record_runs.get(key, 1),
+                run=record.runs,
             )
             outcome = await self._blocked(key, reason)
-            self._record_runs[key] = self._record_runs.get(key, 1) + 1
-            self._audit("step_started", key, "system", run=self._record_runs[key])
+            record.runs += 1  # a retried or waived step starts a new run
+            self._audit("step_started", key, "system", run=record.runs)
             if outcome == "waived" and result is not None:
                 return result
 

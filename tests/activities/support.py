@@ -26,6 +26,8 @@ STEP_OF: dict[str, StepKey] = {
     "verify_monitoring": StepKey.GO_LIVE,
     "activate_tenant": StepKey.GO_LIVE,
     "gather_usage": StepKey.POST_ONBOARDING_REVIEW,
+    "register_support": StepKey.CUSTOMER_ENABLEMENT,
+    "deliver_documents": StepKey.CUSTOMER_ENABLEMENT,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -52,6 +53,7 @@ async def test_no_secret_in_results_facts_or_logs(
     sandbox_url: str,
     caplog: pytest.LogCaptureFixture,
     fault: str | None,
+    tmp_path: Path,
 ) -> None:
     platform = RecordingPlatform(http, SecretStr(ADMIN_KEY), base_url=sandbox_url)
     probe = ProbeConfig(password=SecretStr(PROBE_PASSWORD), logging_wait_seconds=1)
@@ -59,7 +61,7 @@ async def test_no_secret_in_results_facts_or_logs(
     caplog.set_level(logging.DEBUG)
 
     with structlog.testing.capture_logs() as events:
-        for method in platform_activities(platform, probe):
+        for method in platform_activities(platform, probe, tmp_path / "artifacts"):
             result = await run(method, request(method.__name__))
             results.append(result.model_dump_json())
             if method.__name__ == "provision_account" and fault:

@@ -63,6 +63,16 @@ def test_export_and_verify_a_finished_onboarding_then_detect_tampering(
         assert item["started_at"] and item["finished_at"] and item["actors"], item
     assert {s["gate"] for s in pack["sign_offs"]} == {"customer", "platform", "support"}
     assert pack["go_live_at"] and pack["chain"]["ok"] is True
+    # Step 6 delivered the five versioned documents to the named admin; go-live registered
+    # the support model before the support sign-off.
+    documents = {d["document"]: d for d in pack["documents"]}
+    assert len(documents) == 5
+    for doc in documents.values():
+        assert doc["template_version"] and len(doc["content_hash"]) == 64
+        assert doc["recipients"] == [admin_of(tenant)]
+    support = pack["support_model"]
+    assert support["primary_channel"] and len(support["severities"]) == 4
+    assert support["escalation_contacts"][0]["email"] == "sam.ortiz@northwind.example"
     rate = [c for s in pack["checklist"] for c in s["checks"] if c["name"] == "rate_limit"]
     assert rate and rate[-1]["passed"] is True and rate[-1]["expected"] == 600
 

@@ -23,6 +23,7 @@ from onboarding.rules import (
 )
 from onboarding.status import EnablementRecord, FeedbackRecord, OnboardingStatus, SignOffRecord
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey, StepStatus
+from onboarding.support import support_model_for
 from tests.conftest import EXAMPLES
 
 OLIVIA = "olivia@localizevideos.example"  # onboarding_owner + csm (example roster)
@@ -229,8 +230,11 @@ def test_enablement_item_not_yet_recorded_is_refused_once_step_6_is_over() -> No
 
 # ---------------------------------------------------------------------- sign-offs
 
-AT_GO_LIVE = status(StepKey.GO_LIVE, owner=OLIVIA)
-NOAH_OWNS_GO_LIVE = status(StepKey.GO_LIVE, owner=NOAH)
+# Go-live registers the support model first; the support sign-off waits for it.
+REGISTERED = support_model_for(CONTRACT).model_dump(mode="json")
+AT_GO_LIVE = status(StepKey.GO_LIVE, owner=OLIVIA, support=REGISTERED)
+NOAH_OWNS_GO_LIVE = status(StepKey.GO_LIVE, owner=NOAH, support=REGISTERED)
+SUPPORT_NOT_REGISTERED = status(StepKey.GO_LIVE, owner=OLIVIA)
 ALL_SIGNED = status(
     StepKey.POST_ONBOARDING_REVIEW,
     owner=OLIVIA,
@@ -266,6 +270,7 @@ SIGN_OFF_CASES: list[tuple[str, OnboardingStatus, SignOffGate, str, tuple[str, .
     ("platform by the customer", AT_GO_LIVE, P, ADA, (ADA, "platform_approver role")),
     # support: a support_lead
     ("support by the support lead", AT_GO_LIVE, S, SVEN, None),
+    ("support before registration", SUPPORT_NOT_REGISTERED, S, SVEN, ("not registered",)),
     ("support by an approver", AT_GO_LIVE, S, PRIYA, (PRIYA, "support_lead role")),
     ("support by the owner", AT_GO_LIVE, S, OLIVIA, (OLIVIA, "support_lead role")),
     ("support by the customer", AT_GO_LIVE, S, ADA, (ADA, "support_lead role")),

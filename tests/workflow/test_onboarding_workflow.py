@@ -40,6 +40,7 @@ from onboarding.steps import (
     StepKey,
     StepStatus,
 )
+from onboarding.support import support_model_for
 from tests.conftest import EXAMPLES
 from tests.helpers import make_contract, wait_status
 from workflows.onboarding import OnboardingWorkflow
@@ -66,6 +67,8 @@ STEP_ACTIVITIES = {
     "verify_access_identity": ["admin_auth", "rbac_matrix"],
     "validate_environment": ["api_health", "rate_limit"],
     "enable_features": ["contracted_features_only", "ui_visibility"],
+    "deliver_documents": ["documents_current", "documents_stored"],
+    "register_support": ["support_registered"],
     "verify_monitoring": ["monitoring"],
     "activate_tenant": ["activated"],
     "gather_usage": ["usage_gathered"],
@@ -117,10 +120,33 @@ class FakePlatform:
                     )
                     for c in checks
                 ],
-                facts={"active_users": 7} if name == "gather_usage" else {},
+                facts=fake_facts(name, req),
             )
 
         return run
+
+
+def fake_facts(name: str, req: StepRequest) -> dict[str, Any]:
+    """What the real activities report beside their checks, as far as the workflow reads it."""
+    if name == "gather_usage":
+        return {"active_users": 7}
+    if name == "register_support":
+        return {"support": support_model_for(req.contract).model_dump(mode="json")}
+    if name == "deliver_documents":
+        admins = [a.email for a in req.contract.contacts.admins]
+        return {
+            "documents": [
+                {
+                    "key": "admin-guide",
+                    "title": "Admin guide",
+                    "version": "2026.11.1",
+                    "content_hash": "ab" * 32,
+                    "path": "/tmp/admin-guide.md",
+                    "recipients": admins,
+                }
+            ]
+        }
+    return {}
 
 
 @pytest.fixture
