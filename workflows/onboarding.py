@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from onboarding import search
     from onboarding.audit import AuditBatch, AuditEntry
     from onboarding.checks import CheckResult, StepRequest, StepResult
+    from onboarding.details import current_details
     from onboarding.inputs import (
         ApproveDeviation,
         AssignOwner,
@@ -426,7 +427,7 @@ class OnboardingWorkflow:
         return None
 
     def _publish(self) -> None:
-        """Make the state visible: search attributes for list filters."""
+        """Make the state visible: search attributes for filters, details for the Web UI."""
         status = self._status
         updates: list[SearchAttributeUpdate[Any]] = [
             search.STATE.value_set(status.state.value),
@@ -436,6 +437,7 @@ class OnboardingWorkflow:
         if status.owner:
             updates.append(search.OWNER.value_set(status.owner))
         workflow.upsert_search_attributes(updates)
+        workflow.set_current_details(current_details(status))
 
     # ------------------------------------------------------------ audit trail
 
@@ -533,6 +535,7 @@ class OnboardingWorkflow:
         self._audit(
             "input_accepted", self._status.current_step, str(getattr(inp, "by", "unknown")), fields
         )
+        workflow.set_current_details(current_details(self._status))
         return receipt
 
     def _apply_input(self, inp: BaseModel) -> Receipt:

@@ -1,0 +1,198 @@
+"""What the Temporal Web UI shows and takes, read through the UI server's own HTTP API."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from starter.devstack import DevStack
+from tests.conftest import ROOT, require_service
+from tests.e2e.stack import (
+    OWNER,
+    new_tenant,
+    ok,
+    status_json,
+    wait_for,
+    waiting_at,
+    write_contract,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def decode(payload: dict[str, Any]) -> Any:
+    return json.loads(base64.b64decode(payload["data"]))
+
+
+class UiApi:
+    """The Web UI server's HTTP API, as the browser uses it (with its CSRF cookie)."""
+
+    def __init__(self, stack: DevStack) -> None:
+        self.http = httpx.Client(base_url=stack.ui_url, timeout=15)
+        self.http.get("/")  # sets the _csrf cookie the write endpoints ask for
+        self.csrf = {"X-CSRF-TOKEN": self.http.cookies.get("_csrf") or ""}
+
+    def describe(self, workflow_id: str) -> dict[str, Any]:
+        reply = self.http.get(f"/api/v1/namespaces/default/workflows/{workflow_id}")
+        reply.raise_for_status()
+        data: dict[str, Any] = reply.json()
+        return data
+
+    def current_details(self, workflow_id: str) -> str:
+        reply = self.http.post(
+            f"/api/v1/namespaces/default/workflows/{workflow_id}/query/__temporal_workflow_metadata",
+            json={"query": {"queryType": "__temporal_workflow_metadata"}},
+            headers=self.csrf,
+        )
+        reply.raise_for_status()
+        details: str = decode(reply.json()["queryResult"]["payloads"][0])["currentDetails"]
+        return details
+
+    def listed(self, query: str) -> list[str]:
+        reply = self.http.get("/api/v1/namespaces/default/workflows", params={"query": query})
+        reply.raise_for_status()
+        return [e["execution"]["workflowId"] for e in reply.json().get("executions", [])]
+
+    def signal(self, workflow_id: str, name: str, payload: Any) -> httpx.Response:
+        data = base64.b64encode(json.dumps(payload).encode()).decode()
+        encoding = base64.b64encode(b"json/plain").decode()
+        return self.http.post(
+            f"/api/v1/namespaces/default/workflows/{workflow_id}/signal/{name}",
+            json={"input": {"payloads": [{"metadata": {"encoding": encoding}, "data": data}]}},
+            headers=self.csrf,
+        )
+
+    def history_event_types(self, workflow_id: str) -> list[str]:
+        reply = self.http.get(f"/api/v1/namespaces/default/workflows/{workflow_id}/history")
+        reply.raise_for_status()
+        return [e["eventType"] for e in reply.json()["history"]["events"]]
+
+
+def test_the_ui_shows_the_business_state_and_filters_on_it(stack: DevStack, tmp_path: Path) -> None:
+    tenant = new_tenant("ui")
+    workflow_id = f"onboarding-{tenant}"
+    ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
+    wait_for(stack, tenant, waiting_at("internal_readiness"))
+    ui = UiApi(stack)
+
+    described = ui.describe(workflow_id)
+    metadata = described["executionConfig"]["userMetadata"]
+    summary = decode(metadata["summary"])
+    assert f"Test {tenant}" in summary and "eu-central" in summary and "enterprise" in summary
+    assert "CTR-2026-0117" in decode(metadata["details"])
+    attributes = {
+        k: decode(v)
+        for k, v in described["workflowExecutionInfo"]["searchAttributes"]["indexedFields"].items()
+    }
+    assert attributes["TenantId"] == tenant
+    assert attributes["OnboardingStep"] == "internal_readiness"
+    assert attributes["OnboardingState"] == "waiting"
+    assert attributes["Blocked"] is False
+
+    details = ui.current_details(workflow_id)
+    assert "| Step 1 - Internal readiness check | **waiting** |" in details
+    assert "**Awaiting:** an onboarding owner" in details
+
+    ok(stack, "assign-owner", tenant, "--owner", OWNER, "--as", OWNER)
+    wait_for(stack, tenant, waiting_at("customer_enablement"))
+    mine = f"TenantId = '{tenant}'"
+    for clause in (
+        "Region = 'eu-central'",
+        "SlaTier = 'enterprise'",
+        "OnboardingState = 'waiting'",
+        "OnboardingStep = 'customer_enablement'",
+        f"OnboardingOwner = '{OWNER}'",
+        "Blocked = false",
+    ):
+        found = ui.listed(f"WorkflowType = 'OnboardingWorkflow' AND {mine} AND {clause}")
+        assert found == [workflow_id], clause
+    assert ui.listed(f"{mine} AND Blocked = true") == []
+
+    rows = json.loads(
+        ok(
+            stack,
+            "list",
+            "--json",
+            "--owner",
+            OWNER,
+            "--step",
+            "customer_enablement",
+            "--region",
+            "eu-central",
+        )
+    )
+    assert tenant in [r["tenant_id"] for r in rows]
+    assert tenant not in [
+        r["tenant_id"] for r in json.loads(ok(stack, "list", "--json", "--blocked"))
+    ]
+
+    # A sign-off sent from the UI's signal dialog with a malformed payload is refused and
+    # kept; the workflow task never fails.
+    reply = ui.signal(workflow_id, "sign_off", {"by": "priya@localizevideos.example"})
+    assert reply.status_code == 200, reply.text
+    status = wait_for(stack, tenant, lambda s: len(s["refused"]) >= 1)
+    refusal = status["refused"][-1]
+    assert refusal["input"] == "sign_off" and "malformed payload: gate" in refusal["reason"]
+    assert "WorkflowTaskFailed" not in " ".join(ui.history_event_types(workflow_id))
+    assert status_json(stack, tenant)["state"] == "waiting"
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        if found := shutil.which(name):
+            return found
+    return None
+
+
+def test_a_browser_opens_the_workflow_page_and_sees_tenant_and_step(
+    stack: DevStack, tmp_path: Path
+) -> None:
+    browser = chromium()
+    if browser is None:
+        require_service("Debian's chromium is not installed (.ci/run installs it)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    tenant = new_tenant("browser")
+    ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
+    wait_for(stack, tenant, waiting_at("internal_readiness"))
+    url = f"{stack.ui_url}/namespaces/default/workflows/onboarding-{tenant}"
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with sync_playwright() as driver:
+        # Debian's Chromium, never a downloaded one; flags keep it off the closed network.
+        launched = driver.chromium.launch(
+            executable_path=browser,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            page = launched.new_page(viewport={"width": 1400, "height": 1600})
+            page.goto(url)
+            page.get_by_text(f"onboarding-{tenant}").first.wait_for(timeout=30_000)
+            page.get_by_text("User Metadata").first.click()
+            text = ""
+            for _ in range(60):  # the UI renders each Markdown panel in a frame of its own
+                text = " ".join(" ".join(frame.inner_text("body").split()) for frame in page.frames)
+                if "Awaiting:" in text:
+                    break
+                page.wait_for_timeout(500)
+            page.screenshot(path=str(artifacts / f"workflow-page-{tenant}.png"), full_page=True)
+        finally:
+            launched.close()
+    assert f"Test {tenant} ({tenant}): eu-central, enterprise SLA" in text
+    assert "Step 1 - Internal readiness check waiting" in text
+    assert "Awaiting: an onboarding owner" in text
+    assert (artifacts / f"workflow-page-{tenant}.png").stat().st_size > 10_000
