@@ -8,17 +8,27 @@ from pathlib import Path
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from onboarding.policy import OnboardingPolicy
+from onboarding.contract import SlaTier
+from onboarding.policy import GATE_DEADLINES, OnboardingPolicy
 from onboarding.problems import InputFileError, load_roster
 
 
 class PolicyActivities:
     """Reads the roster file on every call, so a roster change reaches running onboardings."""
 
-    def __init__(self, roster_file: Path, review_after: timedelta, step_max_attempts: int) -> None:
+    def __init__(
+        self,
+        roster_file: Path,
+        review_after: timedelta,
+        step_max_attempts: int,
+        gate_deadline: timedelta | None = None,
+        gate_deadlines: dict[SlaTier, timedelta] | None = None,
+    ) -> None:
         self._roster_file = roster_file
         self._review_after = review_after
         self._step_max_attempts = step_max_attempts
+        self._gate_deadline = gate_deadline
+        self._gate_deadlines = {**GATE_DEADLINES, **(gate_deadlines or {})}
 
     @activity.defn(name="load_policy")
     async def load_policy(self, tenant_id: str) -> OnboardingPolicy:
@@ -36,4 +46,6 @@ class PolicyActivities:
             roster=roster,
             review_after=self._review_after,
             step_max_attempts=self._step_max_attempts,
+            gate_deadlines=self._gate_deadlines,
+            gate_deadline_override=self._gate_deadline,
         )

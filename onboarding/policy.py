@@ -6,8 +6,15 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field, field_validator
 
-from onboarding.contract import Contract
+from onboarding.contract import Contract, SlaTier
 from onboarding.roster import Roster
+
+GATE_DEADLINES: dict[SlaTier, timedelta] = {
+    SlaTier.STANDARD: timedelta(days=10),
+    SlaTier.PREMIUM: timedelta(days=7),
+    SlaTier.ENTERPRISE: timedelta(days=5),
+}
+"""Default time people have to act at a gate (owner, evidence, sign-offs, feedback)."""
 
 REVIEW_LIMIT = timedelta(days=30)
 """PHASE-33: the post-onboarding review happens within 30 days of go-live."""
@@ -20,6 +27,13 @@ class OnboardingPolicy(BaseModel):
     review_after: timedelta = REVIEW_LIMIT
     step_max_attempts: int = Field(default=5, ge=1)
     """Attempts of a step's activity before the step is blocked (platform down)."""
+    gate_deadlines: dict[SlaTier, timedelta] = Field(default_factory=lambda: dict(GATE_DEADLINES))
+    """How long people have to act once a gate opens, per SLA tier."""
+    gate_deadline_override: timedelta | None = None
+    """One deadline for every gate (demos, staging): ONBOARDING_GATE_DEADLINE."""
+
+    def gate_deadline(self, tier: SlaTier) -> timedelta:
+        return self.gate_deadline_override or self.gate_deadlines.get(tier, GATE_DEADLINES[tier])
 
     @field_validator("review_after")
     @classmethod

@@ -31,6 +31,20 @@ class StepRecord(BaseModel):
             self.actors.append(who)
 
 
+class GateRecord(BaseModel):
+    """A human gate that is open: who is awaited, since when, due when."""
+
+    gate: str
+    step: StepKey
+    awaiting: str
+    opened_at: datetime
+    due_at: datetime
+    overdue: bool = False
+    reminders_sent: int = 0
+    escalation_level: int = 0
+    notified: list[str] = Field(default_factory=list)
+
+
 class SignOffRecord(BaseModel):
     gate: str
     by: str
@@ -94,6 +108,8 @@ class OnboardingStatus(BaseModel):
     refused: list[Refusal] = Field(default_factory=list)
     feedback: list[FeedbackRecord] = Field(default_factory=list)
     deviations: list[DeviationRecord] = Field(default_factory=list)
+    gates: list[GateRecord] = Field(default_factory=list)
+    """The open human gates (none while machines work)."""
     go_live_at: datetime | None = None
     review_due_at: datetime | None = None
     review_opened_at: datetime | None = None

@@ -161,7 +161,12 @@ def status(
         else:
             render.print_status(out, current)
 
-    _run(go())
+    try:
+        _run(go())
+    except KeyboardInterrupt:
+        if not watch:
+            raise
+        # Ctrl-C is how a watch ends: a normal exit, not an abort.
 
 
 @app.command("list")

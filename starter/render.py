@@ -84,6 +84,17 @@ async def watch_status(
 
 def status_lines(status: OnboardingStatus) -> list[Text]:
     lines: list[Text] = []
+    for g in status.gates:
+        late = ("  OVERDUE", "bold red") if g.overdue else ""
+        lines.append(
+            Text.assemble(
+                "  ",
+                ("gate", "yellow"),
+                f" {g.gate}: awaiting {g.awaiting}, opened {when(g.opened_at)}, "
+                f"due {when(g.due_at)}",
+                late,
+            )
+        )
     for s in status.sign_offs:
         lines.append(Text.assemble("  sign-off ", (s.gate, "bold"), f" by {s.by} at {when(s.at)}"))
     for e in status.enablement:

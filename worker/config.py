@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from onboarding.contract import SlaTier
+
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -44,6 +46,10 @@ class Settings(BaseSettings):
     review_after: timedelta = timedelta(days=30)
     """Delay from go-live to the post-onboarding review (ISO 8601, at most P30D)."""
     step_max_attempts: int = 5
+    gate_deadline: timedelta | None = None
+    """One deadline for every human gate (ISO 8601, e.g. PT20S for demos and staging)."""
+    gate_deadlines: dict[SlaTier, timedelta] = Field(default_factory=dict)
+    """Per-tier gate deadlines as JSON, e.g. {"enterprise": "P3D"}; defaults 10/7/5 days."""
     data_dir: Path = Path(".onboarding")
     database_url: str | None = None
     """Records store (SQLAlchemy URL); default a SQLite file in the data directory."""

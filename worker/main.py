@@ -47,7 +47,11 @@ async def _worker(
     async with httpx.AsyncClient(base_url=settings.platform_url, timeout=15.0) as http:
         platform = PlatformClient(http, settings.platform_api_key)
         policy = PolicyActivities(
-            settings.roster_file, settings.review_after, settings.step_max_attempts
+            settings.roster_file,
+            settings.review_after,
+            settings.step_max_attempts,
+            gate_deadline=settings.gate_deadline,
+            gate_deadlines=settings.gate_deadlines,
         )
         activities: list[Any] = [
             policy.load_policy,

@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         DeviationRecord,
         EnablementRecord,
         FeedbackRecord,
+        GateRecord,
         OnboardingStatus,
         Refusal,
         SignOffRecord,
@@ -71,6 +72,14 @@ STEP_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
 POLICY_ACTIVITY = "load_policy"
 RECORDS_ACTIVITY = "record_entries"
 AUDIT_BATCH = 50
+
+# The human gate each step waits at, as `onboard status` and the Web UI name it.
+GATE_NAMES: dict[StepKey, str] = {
+    StepKey.INTERNAL_READINESS: "owner assignment",
+    StepKey.CUSTOMER_ENABLEMENT: "enablement evidence",
+    StepKey.GO_LIVE: "go-live sign-offs",
+    StepKey.POST_ONBOARDING_REVIEW: "review feedback",
+}
 
 # The name each input has in the records (records.kinds.InputName where one exists).
 INPUT_NAMES: dict[type[BaseModel], str] = {
@@ -401,15 +410,39 @@ class OnboardingWorkflow:
         record = self._status.step(key)
         if done():
             return
-        await self._load_policy()  # pick up roster changes made while we ran
+        policy = await self._load_policy()  # pick up roster changes made while we ran
         record.status = StepStatus.WAITING
         self._status.state = OnboardingState.WAITING
         record.waiting_for = self._awaiting(key)
-        self._publish()
         waiting_for = record.waiting_for or "people"
-        self._audit("wait_started", key, "system", waiting_for=waiting_for)
-        await workflow.wait_condition(done)
+        opened = workflow.now()
+        gate = GateRecord(
+            gate=GATE_NAMES[key],
+            step=key,
+            awaiting=waiting_for,
+            opened_at=opened,
+            due_at=opened + policy.gate_deadline(self._contract.contract.sla_tier),
+        )
+        self._status.gates.append(gate)
+        self._publish()
+        self._audit(
+            "wait_started", key, "system", waiting_for=waiting_for, due_at=gate.due_at.isoformat()
+        )
+        try:
+            await workflow.wait_condition(
+                done,
+                timeout=gate.due_at - opened,
+                timeout_summary=f"awaiting {gate.gate} for {self._status.tenant_id}, "
+                f"due {gate.due_at:%Y-%m-%d %H:%M} UTC",
+            )
+        except TimeoutError:
+            gate.overdue = True
+            self._publish()
+            workflow.logger.warning("gate overdue", extra={"gate": gate.gate})
+            await workflow.wait_condition(done)
+        self._status.gates.remove(gate)
         record.waiting_for = None
+        self._publish()
         self._audit("wait_finished", key, "system", waiting_for=waiting_for)
 
     def _awaiting(self, key: StepKey) -> str | None:
@@ -436,6 +469,10 @@ class OnboardingWorkflow:
         ]
         if status.owner:
             updates.append(search.OWNER.value_set(status.owner))
+        if status.gates:
+            updates.append(search.GATE_DUE_AT.value_set(min(g.due_at for g in status.gates)))
+        else:
+            updates.append(search.GATE_DUE_AT.value_unset())
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(current_details(status))
 
@@ -638,7 +675,10 @@ class OnboardingWorkflow:
         else:  # pragma: no cover - _refusal already refused it
             raise InputRefused(f"unknown input {type(inp).__name__}")
         if status.current_step is not None:
-            status.step(status.current_step).waiting_for = self._awaiting(status.current_step)
+            awaiting = self._awaiting(status.current_step)
+            status.step(status.current_step).waiting_for = awaiting
+            for gate in status.gates:
+                gate.awaiting = awaiting or gate.awaiting
         workflow.logger.info("input accepted", extra={"input": type(inp).__name__, "by": inp.by})
         return Receipt(accepted=True, message=message, recorded_by=inp.by, recorded_at=now)
 

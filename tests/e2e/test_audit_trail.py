@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import sqlite3
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from starter.devstack import DevStack
 from tests.e2e.stack import (
     APPROVER,
     OWNER,
+    STEPS,
     admin_of,
     drive_from_enablement,
     drive_to_live,
@@ -29,18 +32,6 @@ from tests.e2e.stack import (
 )
 
 pytestmark = pytest.mark.e2e
-
-STEPS = [
-    "pre_onboarding",
-    "internal_readiness",
-    "account_provisioning",
-    "access_identity",
-    "environment_validation",
-    "feature_enablement",
-    "customer_enablement",
-    "go_live",
-    "post_onboarding_review",
-]
 
 
 def test_export_and_verify_a_finished_onboarding_then_detect_tampering(
@@ -85,6 +76,18 @@ def test_export_and_verify_a_finished_onboarding_then_detect_tampering(
     assert "Run 2" not in markdown
 
     assert "intact" in ok(stack, "verify", tenant)
+
+    # The pack comes from the records store alone: it needs no Temporal at all.
+    without_temporal = subprocess.run(
+        [sys.executable, "-m", "starter", "export", tenant, "--format", "json"],
+        env={**os.environ, **stack.client_env(), "TEMPORAL_ADDRESS": "127.0.0.1:1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert without_temporal.returncode == 0, without_temporal.stderr
+    assert json.loads(without_temporal.stdout)["checklist"] == pack["checklist"]
 
     # Someone edits the record behind the system's back: verify names the entry.
     db = stack.data_dir / "records.db"

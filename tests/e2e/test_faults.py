@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from starter.devstack import DevStack
-from tests.e2e.stack import OWNER, new_tenant, ok, status_json, step, write_contract
+from tests.e2e.stack import (
+    OWNER,
+    give_enablement_evidence,
+    new_tenant,
+    ok,
+    status_json,
+    step,
+    write_contract,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -35,8 +43,6 @@ FAULTS = {
     "monitoring_missing": ("go_live", "monitoring"),
 }
 
-ENABLEMENT = ("walkthrough", "admin-guide", "security-best-practices", "support-overview")
-
 
 def advance_until_blocked_or(
     stack: DevStack, tenant: str, done: Any, timeout: float = 90
@@ -52,17 +58,7 @@ def advance_until_blocked_or(
             if current == "internal_readiness" and status["owner"] is None:
                 ok(stack, "assign-owner", tenant, "--owner", OWNER, "--as", OWNER)
             elif current == "customer_enablement":
-                for item in ENABLEMENT:
-                    ok(
-                        stack,
-                        "enablement",
-                        tenant,
-                        item,
-                        "--evidence",
-                        f"https://e.example/{item}",
-                        "--as",
-                        OWNER,
-                    )
+                give_enablement_evidence(stack, tenant)
         time.sleep(0.25)
     raise AssertionError(f"{tenant} neither blocked nor done: {status}")
 

@@ -15,6 +15,7 @@ from tests.e2e.stack import (
     APPROVER,
     OWNER,
     PROBE_PASSWORD,
+    STEPS,
     SUPPORT,
     admin_of,
     cli_status_json,
@@ -32,18 +33,6 @@ from worker.client import connect
 from worker.config import TemporalSettings
 
 pytestmark = pytest.mark.e2e
-
-STEPS = [
-    "pre_onboarding",
-    "internal_readiness",
-    "account_provisioning",
-    "access_identity",
-    "environment_validation",
-    "feature_enablement",
-    "customer_enablement",
-    "go_live",
-    "post_onboarding_review",
-]
 
 
 def test_contract_to_go_live_and_review_through_the_cli(stack: DevStack, tmp_path: Path) -> None:

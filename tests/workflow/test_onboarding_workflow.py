@@ -540,3 +540,22 @@ async def test_a_deviation_needs_a_second_person_and_marks_the_step_waived(
         e for e in platform.entries("step_finished") if e.payload.get("status") == "waived"
     ]
     assert waived_entry and waived_entry[0].payload["deviation_id"] == "DEV-1"
+
+
+async def test_gates_carry_their_deadline_and_turn_overdue(
+    own_time_env: WorkflowEnvironment, started_alone: WorkflowHandle[Any, Any]
+) -> None:
+    waiting = await wait_status(started_alone, waiting_at(StepKey.INTERNAL_READINESS))
+    [gate] = waiting.gates
+    assert gate.gate == "owner assignment" and "onboarding owner" in gate.awaiting
+    assert gate.due_at - gate.opened_at == timedelta(days=5)  # enterprise tier default
+    assert not gate.overdue
+
+    await own_time_env.sleep(timedelta(days=5, minutes=1))
+    late = await wait_status(started_alone, lambda s: bool(s.gates) and s.gates[0].overdue)
+    assert late.state is OnboardingState.WAITING  # overdue never skips or fails a step
+
+    await update(started_alone, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+    after = await wait_status(started_alone, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+    [gate] = after.gates
+    assert gate.gate == "enablement evidence" and not gate.overdue
