@@ -10,7 +10,10 @@ from worker.config import TemporalSettings
 
 
 async def connect(settings: TemporalSettings) -> Client:
-    tls: bool | TLSConfig = settings.tls or settings.api_key is not None
+    # An empty TEMPORAL_API_KEY (a blank line in a deployment's env) means "none", not a
+    # key: otherwise it would switch TLS on against a plain self-hosted cluster.
+    api_key = settings.api_key.get_secret_value() if settings.api_key else ""
+    tls: bool | TLSConfig = settings.tls or bool(api_key)
     if settings.tls_client_cert_path or settings.tls_server_ca_cert_path:
         tls = TLSConfig(
             client_cert=_read(settings.tls_client_cert_path),
@@ -20,7 +23,7 @@ async def connect(settings: TemporalSettings) -> Client:
     return await Client.connect(
         settings.address,
         namespace=settings.namespace,
-        api_key=settings.api_key.get_secret_value() if settings.api_key else None,
+        api_key=api_key or None,
         tls=tls,
         data_converter=pydantic_data_converter,
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from starter.devstack import DevStack
+from starter.ops import list_onboardings
 from tests.e2e.stack import (
     ADMIN_KEY,
     APPROVER,
@@ -79,6 +80,14 @@ def test_contract_to_go_live_and_review_through_the_cli(stack: DevStack, tmp_pat
     assert 0 < (review_due - go_live).total_seconds() <= 30 * 24 * 3600
     assert admin in step(final, "post_onboarding_review")["actors"]
     assert status["usage"] is not None
+
+    async def went_live_since(moment: str) -> list[str]:
+        client = await connect(TemporalSettings(address=stack.temporal_address))
+        query = f"WorkflowType = 'OnboardingWorkflow' AND GoLiveAt >= '{moment}'"
+        return [row.tenant_id for row in await list_onboardings(client, query)]
+
+    assert tenant in asyncio.run(went_live_since(live["go_live_at"][:19] + "Z"))
+    assert tenant not in asyncio.run(went_live_since("2999-01-01T00:00:00Z"))
 
     listed = json.loads(ok(stack, "list", "--json"))
     mine = [row for row in listed if row["tenant_id"] == tenant]
