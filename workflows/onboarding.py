@@ -119,6 +119,8 @@ class OnboardingWorkflow:
         self._audit_pending: list[AuditEntry] = []
         self._audit_seq = 0
         self._audit_busy = False
+        self._published: tuple[Any, ...] | None = None
+        """The search attribute values last upserted (see `_publish`)."""
 
     # ------------------------------------------------------------------ the run
 
@@ -210,7 +212,6 @@ class OnboardingWorkflow:
         self._finish(key)
         self._status.state = OnboardingState.LIVE
         self._publish()
-        workflow.upsert_search_attributes([search.GO_LIVE_AT.value_set(go_live_at)])
         workflow.logger.info("tenant is live", extra={"go_live_at": go_live_at.isoformat()})
 
     async def _deliver_documents(self) -> None:
@@ -233,6 +234,8 @@ class OnboardingWorkflow:
     async def _register_support(self) -> None:
         """Register the support model before go-live; the support sign-off waits for it."""
         result = await self._run_checks(StepKey.GO_LIVE, "register_support")
+        if "support" not in result.facts:  # passed over by a deviation: nothing registered
+            return
         model = SupportModel.model_validate(result.facts["support"])
         self._status.support = model
         self._audit(
@@ -460,20 +463,36 @@ class OnboardingWorkflow:
         return None
 
     def _publish(self) -> None:
-        """Make the state visible: search attributes for filters, details for the Web UI."""
+        """Make the state visible: search attributes for filters, details for the Web UI.
+
+        Search attributes are upserted only when one changed: each upsert is a history
+        event, and an onboarding that waits for weeks must keep its history small.
+        """
         status = self._status
-        updates: list[SearchAttributeUpdate[Any]] = [
-            search.STATE.value_set(status.state.value),
-            search.STEP.value_set(status.current_step.value if status.current_step else "done"),
-            search.BLOCKED.value_set(status.state is OnboardingState.BLOCKED),
-        ]
-        if status.owner:
-            updates.append(search.OWNER.value_set(status.owner))
-        if status.gates:
-            updates.append(search.GATE_DUE_AT.value_set(min(g.due_at for g in status.gates)))
-        else:
-            updates.append(search.GATE_DUE_AT.value_unset())
-        workflow.upsert_search_attributes(updates)
+        visible = (
+            status.state.value,
+            status.current_step.value if status.current_step else "done",
+            status.state is OnboardingState.BLOCKED,
+            status.owner,
+            min((g.due_at for g in status.gates), default=None),
+            status.go_live_at,
+        )
+        if visible != self._published:
+            state, step, blocked, owner, gate_due_at, go_live_at = visible
+            updates: list[SearchAttributeUpdate[Any]] = [
+                search.STATE.value_set(state),
+                search.STEP.value_set(step),
+                search.BLOCKED.value_set(blocked),
+                search.GATE_DUE_AT.value_set(gate_due_at)
+                if gate_due_at
+                else search.GATE_DUE_AT.value_unset(),
+            ]
+            if owner:
+                updates.append(search.OWNER.value_set(owner))
+            if go_live_at:
+                updates.append(search.GO_LIVE_AT.value_set(go_live_at))
+            workflow.upsert_search_attributes(updates)
+            self._published = visible
         workflow.set_current_details(current_details(status))
 
     # ------------------------------------------------------------ audit trail

@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import records.outbox  # noqa: F401 - the outbox table is part of the schema too
 from records.db import make_engine
 from records.models import Base
 

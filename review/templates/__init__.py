@@ -1,0 +1,1 @@
+"""Jinja templates of the review report (a package, so they ship in the wheel)."""
