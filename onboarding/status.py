@@ -117,6 +117,8 @@ class OnboardingStatus(BaseModel):
     usage: dict[str, object] = Field(default_factory=dict)
     documents: list[dict[str, object]] = Field(default_factory=list)
     """Customer documents delivered in Step 6: key, title, version, content hash, recipients."""
+    review: dict[str, object] | None = None
+    """The documented review: report (path, sha256), passed, findings."""
     support: SupportModel | None = None
     """The support and escalation model registered with the platform's support system."""
 

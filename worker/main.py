@@ -17,6 +17,7 @@ from activities.catalog import platform_activities
 from activities.platform import PlatformClient, ProbeConfig
 from activities.policy import PolicyActivities
 from activities.records import RecordsActivities
+from activities.review import ReviewActivities
 from records.db import make_engine, migrate
 from records.store import RecordsStore
 from worker.client import connect
@@ -56,6 +57,7 @@ async def _worker(
         activities: list[Any] = [
             policy.load_policy,
             records.record_entries,
+            ReviewActivities(settings.data_dir / "artifacts").write_review_report,
             *platform_activities(
                 platform,
                 ProbeConfig(password=settings.probe_password),

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from onboarding.policy import OnboardingInput, OnboardingPolicy
     from onboarding.requirements import pre_onboarding_checks
+    from onboarding.review import ReviewReportRequest
     from onboarding.rules import (
         refusal_assign_owner,
         refusal_decide_deviation,
@@ -272,7 +273,38 @@ class OnboardingWorkflow:
         self._status.review_opened_at = workflow.now()
         self._status.state = OnboardingState.LIVE
         await self._wait_for_people(key, lambda: bool(self._status.feedback))
+        await self._document_review()
         self._finish(key)
+
+    async def _document_review(self) -> None:
+        """PHASE-33: review findings must be documented: a report artifact, on record."""
+        feedback = self._status.feedback[0]
+        request = ReviewReportRequest(
+            contract=self._contract,
+            usage=dict(self._status.usage),
+            feedback_text=feedback.text,
+            feedback_by=feedback.by,
+            feedback_at=feedback.at,
+            go_live_at=self._status.go_live_at or workflow.now(),
+            reviewed_at=self._status.review_opened_at or workflow.now(),
+        )
+        key = StepKey.POST_ONBOARDING_REVIEW
+        result = await self._run_checks(key, "write_review_report", request)
+        report = result.facts.get("report") or {}
+        self._status.review = {
+            "report": report,
+            "passed": result.facts.get("passed"),
+            "findings": result.facts.get("findings", []),
+        }
+        if report.get("path"):
+            self._audit(
+                "artifact",
+                key,
+                "system",
+                name="post-onboarding-review.md",
+                location=str(report["path"]),
+                sha256=report.get("sha256"),
+            )
 
     # ------------------------------------------------------------ step helpers
 
@@ -314,8 +346,13 @@ class OnboardingWorkflow:
         )
         return self._policy
 
-    async def _run_checks(self, key: StepKey, activity_name: str) -> StepResult:
-        """Run a step's checks until they all pass; a failure blocks until a retry."""
+    async def _run_checks(
+        self, key: StepKey, activity_name: str, request: BaseModel | None = None
+    ) -> StepResult:
+        """Run a step's checks until they all pass; a failure blocks until a retry.
+
+        The activity takes a `StepRequest` unless ``request`` gives its input.
+        """
         record = self._status.step(key)
         policy = self._policy or await self._load_policy()
         while True:
@@ -323,7 +360,7 @@ class OnboardingWorkflow:
             record.blocked_reason = None
             self._status.state = OnboardingState.RUNNING
             self._publish()
-            request = StepRequest(
+            arg = request or StepRequest(
                 workflow_id=self._status.workflow_id,
                 step=key,
                 contract=self._contract,
@@ -335,7 +372,7 @@ class OnboardingWorkflow:
             try:
                 result = await workflow.execute_activity(
                     activity_name,
-                    request,
+                    arg,
                     result_type=StepResult,
                     start_to_close_timeout=STEP_ACTIVITY_TIMEOUT,
                     heartbeat_timeout=STEP_HEARTBEAT_TIMEOUT,

@@ -3,6 +3,7 @@ and a four-eyes deviation through the CLI. Real stack, real CLI."""
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import json
 import os
@@ -42,7 +43,13 @@ def test_export_and_verify_a_finished_onboarding_then_detect_tampering(
     drive_to_live(stack, tenant)
     wait_for(stack, tenant, lambda s: step(s, "post_onboarding_review")["checks"] != [])
     ok(stack, "feedback", tenant, "--as", admin_of(tenant), "--text", "All good")
-    wait_for(stack, tenant, lambda s: s["state"] == "completed")
+    done = wait_for(stack, tenant, lambda s: s["state"] == "completed")
+
+    # The review's findings are documented: a Markdown report with the feedback, on record.
+    report = done["review"]["report"]
+    written = Path(report["path"]).read_text(encoding="utf-8")
+    assert hashlib.sha256(written.encode()).hexdigest() == report["sha256"]
+    assert "All good" in written and done["review"]["findings"]
 
     pack = json.loads(ok(stack, "export", tenant, "--format", "json"))
     assert pack["tenant_id"] == tenant and pack["state"] == "completed"
@@ -54,6 +61,9 @@ def test_export_and_verify_a_finished_onboarding_then_detect_tampering(
         assert item["started_at"] and item["finished_at"] and item["actors"], item
     assert {s["gate"] for s in pack["sign_offs"]} == {"customer", "platform", "support"}
     assert pack["go_live_at"] and pack["chain"]["ok"] is True
+    assert {"name": "post-onboarding-review.md", "sha256": report["sha256"]}.items() <= next(
+        a for a in pack["artifacts"] if a["name"] == "post-onboarding-review.md"
+    ).items()
     # Step 6 delivered the five versioned documents to the named admin; go-live registered
     # the support model before the support sign-off.
     documents = {d["document"]: d for d in pack["documents"]}

@@ -30,6 +30,7 @@ from onboarding.inputs import (
 )
 from onboarding.policy import OnboardingInput, OnboardingPolicy
 from onboarding.problems import load_roster
+from onboarding.review import ReviewReportRequest
 from onboarding.roster import Person, Role, Roster
 from onboarding.status import OnboardingStatus
 from onboarding.steps import (
@@ -82,6 +83,7 @@ class FakePlatform:
     failing: set[str] = field(default_factory=set)
     down: set[str] = field(default_factory=set)
     calls: Counter[str] = field(default_factory=Counter)
+    review_requests: list[ReviewReportRequest] = field(default_factory=list)
     recorded: dict[str, AuditEntry] = field(default_factory=dict)
     """Audit entries by key, as the records store would keep them (idempotently)."""
 
@@ -92,13 +94,26 @@ class FakePlatform:
         async def load_policy(tenant_id: str) -> OnboardingPolicy:
             return OnboardingPolicy(roster=roster_with_two_hats(), step_max_attempts=2)
 
+        @activity.defn(name="write_review_report")
+        async def write_review_report(req: ReviewReportRequest) -> StepResult:
+            self.calls["write_review_report"] += 1
+            self.review_requests.append(req)
+            return StepResult(
+                checks=[CheckResult(name="review_documented", passed=True, detail="written")],
+                facts={
+                    "report": {"path": "/tmp/review.md", "sha256": "cd" * 32},
+                    "passed": True,
+                    "findings": [],
+                },
+            )
+
         @activity.defn(name="record_entries")
         async def record_entries(batch: AuditBatch) -> int:
             for entry in batch.entries:
                 self.recorded.setdefault(entry.key, entry)
             return len(batch.entries)
 
-        return [*made, load_policy, record_entries]
+        return [*made, load_policy, record_entries, write_review_report]
 
     def entries(self, kind: str | None = None) -> list[AuditEntry]:
         found = list(self.recorded.values())
@@ -267,6 +282,10 @@ async def test_steps_run_in_order_and_record_times_and_actors(
     assert {s.gate for s in final.sign_offs} == {"customer", "platform", "support"}
     assert "owner_assigned" in {c.name for c in final.step(StepKey.INTERNAL_READINESS).checks}
     assert all(platform.calls[name] == 1 for name in STEP_ACTIVITIES), platform.calls
+    # The review is documented from the gathered usage and the captured feedback.
+    [review_request] = platform.review_requests
+    assert review_request.feedback_by == ADMIN and review_request.usage == {"active_users": 7}
+    assert final.review is not None and final.review["passed"] is True
 
 
 async def test_failed_check_blocks_until_retry(
