@@ -344,6 +344,16 @@ def dev(
 
 
 @app.command()
+def bench(
+    rounds: Annotated[int, typer.Option(min=1, max=20, help="Onboardings per stack.")] = 3,
+) -> None:
+    """Measure one onboarding end to end: SQLite WAL (default) against plain pragmas."""
+    from starter.bench import run_bench
+
+    _run(run_bench(out, rounds))
+
+
+@app.command()
 def demo() -> None:
     """Run one complete onboarding of the example contract, start to go-live."""
     from starter.demo import run_demo

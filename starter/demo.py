@@ -73,7 +73,7 @@ async def run_demo(out: Console) -> None:
         settings.ui_url = stack.ui_url
     try:
         client = await connect(settings.temporal)
-        await asyncio.wait_for(_drive(client, settings, out), DEMO_TIMEOUT)
+        await asyncio.wait_for(drive_onboarding(client, settings, out), DEMO_TIMEOUT)
     except TimeoutError:
         raise CliError(
             f"the demo did not finish within {DEMO_TIMEOUT:.0f} s; see .onboarding/logs",
@@ -85,7 +85,8 @@ async def run_demo(out: Console) -> None:
             out.print("embedded stack stopped; `onboard dev` brings it back with this history")
 
 
-async def _drive(client: Client, settings: Settings, out: Console) -> None:
+async def drive_onboarding(client: Client, settings: Settings, out: Console) -> None:
+    """Onboard a fresh demo tenant to go-live (and through the review when it is soon)."""
     contract = demo_contract()
     tenant = contract.tenant.id
     admin = contract.contacts.admins[0].email

@@ -71,6 +71,8 @@ class DevStack:
     roster: Path
     ports: Ports = field(default_factory=Ports)
     worker_env: dict[str, str] = field(default_factory=dict)
+    sqlite_wal: bool = True
+    """WAL mode for the dev server's SQLite file; off only to measure the difference."""
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: dict[str, IO[bytes]] = field(default_factory=dict)
 
@@ -126,14 +128,17 @@ class DevStack:
             str(self.ports.temporal),
             "--ui-port",
             str(self.ports.ui),
-            "--sqlite-pragma",
-            "journal_mode=wal",
-            "--sqlite-pragma",
-            "synchronous=normal",
             "--log-level",
             "warn",
             "--ui-disable-news-fetch",
         ]
+        if self.sqlite_wal:
+            command += [
+                "--sqlite-pragma",
+                "journal_mode=wal",
+                "--sqlite-pragma",
+                "synchronous=normal",
+            ]
         for key, kind in search.CLI_TYPES.items():
             command += ["--search-attribute", f"{key.name}={kind}"]
         self._spawn("temporal", command, os.environ.copy())

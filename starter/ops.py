@@ -187,7 +187,8 @@ def list_filter(
     if blocked:
         clauses.append(f"{search.BLOCKED.name} = true")
     if overdue:
-        moment = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # Full precision: truncating to the second would miss a gate due a moment ago.
+        moment = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         clauses.append(f"{search.GATE_DUE_AT.name} < '{moment}'")
     if owner:
         clauses.append(f"{search.OWNER.name} = {_quoted(owner.lower())}")

@@ -153,7 +153,7 @@ def test_the_ui_shows_the_business_state_and_filters_on_it(stack: DevStack, tmp_
     assert late["gates"][0]["gate"] == "enablement evidence"
     overdue = json.loads(ok(stack, "list", "--overdue", "--json"))
     assert tenant in [r["tenant_id"] for r in overdue]
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert ui.listed(f"{mine} AND GateDueAt < '{now}'") == [workflow_id]
 
 
