@@ -10,14 +10,13 @@ file, so a retried activity changes nothing.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from temporalio import activity
 
+from activities.artifacts import store_text
 from activities.evidence import check, guarded, log_checks, retry_hint, step_logger
 from activities.platform import PlatformClient, ProbeConfig
 from documents import OutdatedDocument, RenderedDocument, check_current, render_all
@@ -99,7 +98,7 @@ class DocumentActivities:
         for doc in documents:
             path = folder / f"{doc.key}-{doc.version}.md"
             try:
-                stored_hash = await asyncio.to_thread(_store, path, doc.content)
+                stored_hash = await asyncio.to_thread(store_text, path, doc.content)
             except OSError as error:
                 problems.append(f"{path}: {error.strerror or error}")
                 stored_hash = None
@@ -168,18 +167,3 @@ def _stored(req: StepRequest, delivered: list[dict[str, Any]], problems: list[st
         expected=expected,
         observed=observed,
     )
-
-
-def _store(path: Path, content: str) -> str:
-    """Write the content unless the file already holds it; return the file's SHA-256.
-
-    The write goes through a temporary file and a rename, so a reader never sees half a
-    document.
-    """
-    data = content.encode("utf-8")
-    if not (path.is_file() and path.read_bytes() == data):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()

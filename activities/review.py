@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
 import structlog
 from temporalio import activity
 
+from activities.artifacts import store_text
 from activities.evidence import check, log_checks
 from onboarding.checks import CheckResult, StepResult
 from onboarding.review import REPORT_NAME, ReviewReportRequest, review_findings
@@ -70,7 +70,7 @@ class ReviewActivities:
 async def _documented(req: ReviewReportRequest, path: Path, content: str) -> CheckResult:
     expected_hash = hashlib.sha256(content.encode("utf-8")).hexdigest()
     try:
-        stored_hash = await asyncio.to_thread(_store, path, content)
+        stored_hash = await asyncio.to_thread(store_text, path, content)
     except OSError as error:
         return check(
             "review_documented",
@@ -99,21 +99,6 @@ async def _documented(req: ReviewReportRequest, path: Path, content: str) -> Che
         expected=_EXPECTED,
         observed=observed,
     )
-
-
-def _store(path: Path, content: str) -> str:
-    """Write the content unless the file already holds it; return the file's SHA-256.
-
-    The write goes through a temporary file and a rename, so a reader never sees half a
-    report.
-    """
-    data = content.encode("utf-8")
-    if not (path.is_file() and path.read_bytes() == data):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _logger(req: ReviewReportRequest) -> Any:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from functools import lru_cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from pydantic import BaseModel, ConfigDict
 
 from documents.catalog import CATALOGUE, document_spec
 from documents.context import document_context
+from documents.markdown import markdown_environment
 from onboarding.contract import Contract
 from onboarding.support import SupportModel, duration
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 class OutdatedDocument(ValueError):
@@ -102,22 +100,6 @@ def render_all(contract: Contract, support: SupportModel) -> list[RenderedDocume
     return [render_document(spec.key, contract, support) for spec in CATALOGUE]
 
 
-def markdown_text(value: object) -> str:
-    """Return a value as inline Markdown text: markup characters escaped, one line."""
-    text = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("documents", "templates"),
-        undefined=StrictUndefined,
-        autoescape=False,  # Markdown, not HTML: the `md` filter escapes customer text.
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    environment.filters["md"] = markdown_text
-    environment.filters["duration"] = duration
-    return environment
+    return markdown_environment("documents", duration=duration)

@@ -6,15 +6,15 @@ import re
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
+from documents.markdown import INLINE_SPECIAL, markdown_environment
 from onboarding.contract import Contract
 from onboarding.policy import REVIEW_LIMIT
 from onboarding.review import ReviewFindings, percentage
 
 TEMPLATE = "report.md.j2"
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 
 
@@ -71,18 +71,12 @@ def render_review_report(
     )
 
 
-def markdown_text(value: object) -> str:
-    """Return a value as inline Markdown text: one line, markup characters escaped."""
-    text = " ".join(str(value).split())
-    return _INLINE_SPECIAL.sub(r"\\\1", text)
-
-
 def blockquote(value: object) -> str:
     """Return text as a Markdown block quote, line breaks kept and markup escaped."""
     lines = str(value).strip().splitlines() or [""]
     quoted = []
     for line in lines:
-        escaped = _BLOCK_START.sub(r"\1\\\2", _INLINE_SPECIAL.sub(r"\\\1", line.rstrip()))
+        escaped = _BLOCK_START.sub(r"\1\\\2", INLINE_SPECIAL.sub(r"\\\1", line.rstrip()))
         quoted.append(f"> {escaped}" if escaped else ">")
     return "\n".join(quoted)
 
@@ -147,17 +141,6 @@ def _milliseconds(value: float | None) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("review", "templates"),
-        undefined=StrictUndefined,
-        autoescape=False,  # Markdown, not HTML: the `md` filter escapes customer text.
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    return markdown_environment(
+        "review", blockquote=blockquote, timestamp=timestamp, figure=figure, percent=percent
     )
-    environment.filters["md"] = markdown_text
-    environment.filters["blockquote"] = blockquote
-    environment.filters["timestamp"] = timestamp
-    environment.filters["figure"] = figure
-    environment.filters["percent"] = percent
-    return environment

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding import search
+from records.db import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -48,6 +54,41 @@ async def _start_time_env() -> WorkflowEnvironment:
         )
     )
     return env
+
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+"""The PostgreSQL these machines run (trust auth); database `test` administers the rest."""
+
+
+@contextmanager
+def migrated_postgres_database(prefix: str) -> Iterator[str]:
+    """A database of the caller's own on the local PostgreSQL, migrated; dropped after.
+
+    Unreachable PostgreSQL skips the test with the reason (or fails it in CI, see
+    `require_service`).
+    """
+    admin = create_engine(
+        f"{PG_SERVER}/test",
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+        connect_args={"connect_timeout": 3},
+    )
+    name = f"{prefix}_{uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except OperationalError as error:
+        first_line = (str(error.orig).strip().splitlines() or ["?"])[0]
+        admin.dispose()
+        require_service(f"PostgreSQL at 127.0.0.1:5432 not reachable: {first_line}")
+    url = f"{PG_SERVER}/{name}"
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

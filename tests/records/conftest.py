@@ -7,42 +7,17 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 
 from records.db import default_url, make_engine, migrate
 from records.store import RecordsStore
-from tests.conftest import require_service
-
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PG_ADMIN_URL = f"{PG_SERVER}/test"
+from tests.conftest import migrated_postgres_database
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A database of this test run's own on the local PostgreSQL, migrated; dropped after."""
-    admin = create_engine(
-        PG_ADMIN_URL,
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"connect_timeout": 3},
-    )
-    name = f"records_test_{uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except OperationalError as error:
-        first_line = (str(error.orig).strip().splitlines() or ["?"])[0]
-        require_service(f"PostgreSQL at 127.0.0.1:5432 not reachable: {first_line}")
-    url = f"{PG_SERVER}/{name}"
-    try:
-        migrate(url)
+    with migrated_postgres_database("records_test") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture
