@@ -115,11 +115,10 @@ async def both(first: Awaitable[T], second: Awaitable[U]) -> tuple[T, U]:
         raise
 
 
-def step_logger(req: StepRequest) -> Any:
-    """Return a structlog logger bound to this activity's workflow, step and attempt."""
-    log = structlog.get_logger("activities").bind(
-        workflow_id=req.workflow_id, step=req.step.value, tenant_id=req.tenant_id
-    )
+def activity_logger(**fields: Any) -> Any:
+    """Return a structlog logger bound to ``fields`` and, inside an activity, to its
+    workflow id, run id, activity type and attempt."""
+    log = structlog.get_logger("activities").bind(**fields)
     if activity.in_activity():
         info = activity.info()
         log = log.bind(
@@ -127,9 +126,18 @@ def step_logger(req: StepRequest) -> Any:
             run_id=info.workflow_run_id,
             activity=info.activity_type,
             attempt=info.attempt,
-            step_attempt=req.attempt,
         )
     return log
+
+
+def step_logger(req: StepRequest) -> Any:
+    """Return a structlog logger bound to this activity's workflow, step and attempt."""
+    return activity_logger(
+        workflow_id=req.workflow_id,
+        step=req.step.value,
+        tenant_id=req.tenant_id,
+        step_attempt=req.attempt,
+    )
 
 
 def log_checks(log: Any, checks: list[CheckResult]) -> None:

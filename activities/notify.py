@@ -12,10 +12,10 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.evidence import activity_logger
 from notify.outbox import OutboxConflict, OutboxStore
 from notify.senders import DeliveryFailed, Sender
 from onboarding.notifications import Notification
@@ -91,15 +91,4 @@ class NotifyActivities:
 
 
 def _logger(n: Notification) -> Any:
-    log = structlog.get_logger("activities").bind(
-        key=n.key, tenant_id=n.tenant_id, kind=n.kind.value, gate=n.gate
-    )
-    if activity.in_activity():
-        info = activity.info()
-        log = log.bind(
-            workflow_id=info.workflow_id,
-            run_id=info.workflow_run_id,
-            activity=info.activity_type,
-            attempt=info.attempt,
-        )
-    return log
+    return activity_logger(key=n.key, tenant_id=n.tenant_id, kind=n.kind.value, gate=n.gate)

@@ -13,11 +13,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import structlog
 from temporalio import activity
 
 from activities.artifacts import store_text
-from activities.evidence import check, log_checks
+from activities.evidence import activity_logger, check, log_checks
 from onboarding.checks import CheckResult, StepResult
 from onboarding.review import REPORT_NAME, ReviewReportRequest, review_findings
 from onboarding.steps import StepKey
@@ -102,15 +101,4 @@ async def _documented(req: ReviewReportRequest, path: Path, content: str) -> Che
 
 
 def _logger(req: ReviewReportRequest) -> Any:
-    log = structlog.get_logger("activities").bind(
-        tenant_id=req.tenant_id, step=StepKey.POST_ONBOARDING_REVIEW.value
-    )
-    if activity.in_activity():
-        info = activity.info()
-        log = log.bind(
-            workflow_id=info.workflow_id,
-            run_id=info.workflow_run_id,
-            activity=info.activity_type,
-            attempt=info.attempt,
-        )
-    return log
+    return activity_logger(tenant_id=req.tenant_id, step=StepKey.POST_ONBOARDING_REVIEW.value)

@@ -19,7 +19,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding import search
-from records.db import migrate
+from records.db import default_url, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -89,6 +89,14 @@ def migrated_postgres_database(prefix: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated records store (with its outbox) in a SQLite file of the test's own."""
+    url = default_url(tmp_path / "data")
+    migrate(url)
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
 from notify.outbox import OutboxStore
-from records.db import default_url, make_engine, migrate
+from records.db import make_engine
 from tests.conftest import migrated_postgres_database
 
 
@@ -18,13 +17,6 @@ def pg_url() -> Iterator[str]:
     """A database of this test run's own on the local PostgreSQL, migrated; dropped after."""
     with migrated_postgres_database("notify_test") as url:
         yield url
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = default_url(tmp_path / "data")
-    migrate(url)
-    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
