@@ -4,7 +4,9 @@
 platform's support system (an idempotent PUT, read back). `deliver_documents` renders the
 five customer documents from their current templates and stores each one as
 ``<artifacts_dir>/<tenant>/<key>-<version>.md``; the same content always lands in the same
-file, so a retried activity changes nothing.
+file, so a retried activity changes nothing. It then publishes the four enablement items,
+each with the documents that provide it, to the tenant's enablement library on the platform
+(idempotent PUTs, read back; see `activities.enablement`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ from urllib.parse import quote
 from temporalio import activity
 
 from activities.artifacts import store_text
-from activities.evidence import check, guarded, log_checks, retry_hint, step_logger
+from activities.enablement import CHECK as ENABLEMENT_CHECK
+from activities.enablement import publish_enablement
+from activities.evidence import (
+    NOT_RUN,
+    check,
+    guarded,
+    log_checks,
+    not_run,
+    retry_hint,
+    step_logger,
+)
 from activities.platform import PlatformClient, ProbeConfig
 from documents import OutdatedDocument, RenderedDocument, check_current, render_all
 from onboarding.checks import CheckResult, StepRequest, StepResult
@@ -86,7 +98,17 @@ class DocumentActivities:
 
     @activity.defn(name="deliver_documents")
     async def deliver_documents(self, req: StepRequest) -> StepResult:
-        """Render the customer documents from their current templates and store them."""
+        """Render the customer documents, store them, and publish the enablement items.
+
+        Returns:
+            The checks ``documents_current``, ``documents_stored`` and
+            ``enablement_items_published`` (not run when a document is outdated or could not
+            be stored: only delivered documents are published), and the fact ``documents``.
+
+        Raises:
+            PlatformUnavailable: The platform could not be reached while publishing; the
+                documents are stored by then, and the retry finds them unchanged.
+        """
         log = step_logger(req)
         documents = render_all(req.contract, support_model_for(req.contract))
         recipients = [a.email for a in req.contract.contacts.admins]
@@ -115,9 +137,20 @@ class DocumentActivities:
                     "recipients": recipients,
                 }
             )
-        checks = [current, _stored(req, delivered, problems)]
+        stored = _stored(req, delivered, problems)
+        facts: dict[str, Any] = {"documents": delivered}
+        if current.passed and stored.passed:
+            published = await publish_enablement(self.platform, req, delivered)
+        else:
+            published = not_run(
+                ENABLEMENT_CHECK,
+                "the enablement items are published only with current, stored documents; "
+                f"fix the failed document check, then run {retry_hint(req)}.",
+            )
+            facts[NOT_RUN] = [ENABLEMENT_CHECK]
+        checks = [current, stored, published]
         log_checks(log, checks)
-        return StepResult(checks=checks, facts={"documents": delivered})
+        return StepResult(checks=checks, facts=facts)
 
 
 def _current(req: StepRequest, documents: list[RenderedDocument]) -> CheckResult:

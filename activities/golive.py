@@ -9,6 +9,10 @@ from temporalio import activity
 from activities.evidence import check, guarded, log_checks, retry_hint, step_logger, utc_now
 from activities.platform import PlatformClient, ProbeConfig
 from onboarding.checks import CheckResult, StepRequest, StepResult
+from onboarding.steps import EnablementItem
+
+ENABLEMENT_OPENED = "enablement_opened"
+"""Fact key: the `EnablementItem` values the customer's users opened (None: not reported)."""
 
 USAGE_FIELDS = (
     "active_users",
@@ -17,8 +21,24 @@ USAGE_FIELDS = (
     "admins_logged_in",
     "api_latency_ms_p95",
     "error_rate",
+    ENABLEMENT_OPENED,
 )
 """Usage figures the post-onboarding review works from."""
+
+OPTIONAL_USAGE_FIELDS = frozenset({ENABLEMENT_OPENED})
+"""Figures a platform may not report; the review then says it does not know them."""
+
+
+def enablement_opened(value: Any) -> list[str] | None:
+    """Return the reported opened items as known `EnablementItem` values, in item order.
+
+    None when the platform did not report a list of names, so the review says the opens
+    are unknown instead of calling every item unopened.
+    """
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    reported = {v.strip() for v in value}
+    return [item.value for item in EnablementItem if item.value in reported]
 
 
 class GoLiveActivities:
@@ -110,7 +130,8 @@ class GoLiveActivities:
         async def gathered() -> CheckResult:
             usage = await self.platform.usage(req.tenant_id)
             facts.update({k: usage.get(k) for k in USAGE_FIELDS if k in usage})
-            missing = [k for k in USAGE_FIELDS if k not in usage]
+            facts[ENABLEMENT_OPENED] = enablement_opened(usage.get(ENABLEMENT_OPENED))
+            missing = [k for k in USAGE_FIELDS if k not in usage and k not in OPTIONAL_USAGE_FIELDS]
             if missing:
                 return check(
                     "usage_gathered",
@@ -120,11 +141,17 @@ class GoLiveActivities:
                     expected=list(USAGE_FIELDS),
                     observed=sorted(usage),
                 )
+            opened = facts[ENABLEMENT_OPENED]
+            items = (
+                "enablement item opens not reported"
+                if opened is None
+                else f"{len(opened)} of {len(EnablementItem)} enablement item(s) opened"
+            )
             return check(
                 "usage_gathered",
                 True,
                 f"Usage gathered: {usage.get('active_users')} active user(s), "
-                f"{usage.get('minutes_localised')} minute(s) localised.",
+                f"{usage.get('minutes_localised')} minute(s) localised, {items}.",
                 expected=list(USAGE_FIELDS),
                 observed=facts,
             )

@@ -527,3 +527,21 @@ class PlatformClient:
     async def usage(self, tenant_id: str) -> dict[str, Any]:
         """Return the tenant's usage figures."""
         return await self._admin_dict("GET", f"/v1/tenants/{_segment(tenant_id)}/usage")
+
+    # -- customer enablement -----------------------------------------------------------
+
+    async def put_enablement_item(
+        self,
+        tenant_id: str,
+        item: str,
+        body: dict[str, Any],
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Publish an item of the tenant's enablement library (idempotent)."""
+        path = f"/v1/tenants/{_segment(tenant_id)}/enablement/{_segment(item)}"
+        return await self._admin_dict("PUT", path, json=body, idempotency_key=idempotency_key)
+
+    async def enablement_item(self, tenant_id: str, item: str) -> dict[str, Any]:
+        """Return a published enablement item as the platform stored it."""
+        path = f"/v1/tenants/{_segment(tenant_id)}/enablement/{_segment(item)}"
+        return await self._admin_dict("GET", path)

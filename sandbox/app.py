@@ -15,6 +15,7 @@ from sandbox.ratelimit import RateLimiter
 from sandbox.routes import (
     accounts,
     admin,
+    enablement,
     environment,
     golive,
     readiness,
@@ -64,6 +65,7 @@ def create_app(settings: SandboxSettings) -> FastAPI:
         accounts,
         environment,
         golive,
+        enablement,
         tenant_identity,
         tenant_work,
         admin,

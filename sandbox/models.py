@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -132,6 +140,40 @@ class FeatureUse(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("accounts.tenant_id"), primary_key=True)
     feature_key: Mapped[str] = mapped_column(ForeignKey("features.key"), primary_key=True)
     first_used_at: Mapped[datetime]
+
+
+class EnablementItem(Base):
+    """An enablement item (Step 6) published to the tenant's library, with its documents."""
+
+    __tablename__ = "enablement_items"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("accounts.tenant_id"), primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    documents: Mapped[list[Any]]
+    """Each delivered document: ``{"key", "title", "version", "content_hash"}``."""
+    published_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class EnablementOpen(Base):
+    """A user's first open of a published enablement item.
+
+    Probe users' opens are kept (with ``probe`` set, like jobs) but never count as usage.
+    """
+
+    __tablename__ = "enablement_opens"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "item"], ["enablement_items.tenant_id", "enablement_items.item"]
+        ),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    probe: Mapped[bool]
+    first_opened_at: Mapped[datetime]
 
 
 class SecuritySettings(Base):

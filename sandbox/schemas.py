@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 TENANT_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$"
 _EMAIL = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
@@ -214,6 +214,43 @@ class JobOut(BaseModel):
     language: str | None = None
 
 
+# --- Enablement library (Step 6) ------------------------------------------------------------
+
+
+class EnablementDocumentIO(_In):
+    key: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    version: str = Field(min_length=1, max_length=32)
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """SHA-256 of the delivered document's UTF-8 content, lower-case hex."""
+
+
+class EnablementItemIn(_In):
+    title: str = Field(min_length=1, max_length=200)
+    documents: list[EnablementDocumentIO] = Field(default_factory=list, max_length=20)
+
+    @field_validator("documents")
+    @classmethod
+    def _distinct_keys(cls, documents: list[EnablementDocumentIO]) -> list[EnablementDocumentIO]:
+        keys = [d.key for d in documents]
+        if len(set(keys)) != len(keys):
+            raise ValueError("lists the same document key twice")
+        return documents
+
+
+class EnablementItemOut(BaseModel):
+    item: str
+    title: str
+    documents: list[EnablementDocumentIO]
+    published_at: datetime
+    updated_at: datetime
+
+
+class EnablementOpenOut(EnablementItemOut):
+    first_opened_at: datetime
+    """When the calling user first opened the item."""
+
+
 # --- Go-live ----------------------------------------------------------------------------------
 
 
@@ -254,6 +291,8 @@ class UsageOut(BaseModel):
     admins_logged_in: list[str]
     api_latency_ms_p95: float
     error_rate: float
+    enablement_opened: list[str]
+    """Enablement items at least one non-probe user opened, in library order."""
 
 
 # --- Fault injection --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The sandbox's fixed world: regions, the feature catalogue and past incidents."""
+"""The sandbox's fixed world: regions, the feature catalogue, enablement items, incidents."""
 
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ EXPERIMENTAL_FEATURES: tuple[tuple[str, str], ...] = (
     ("lip_sync_beta", "Lip sync (beta)"),
     ("ai_director", "AI director"),
 )
+
+ENABLEMENT_ITEMS: tuple[str, ...] = (
+    "walkthrough",
+    "admin-guide",
+    "security-best-practices",
+    "support-overview",
+)
+"""The items of a tenant's enablement library (PHASE-33 Step 6), in the order listed."""
 
 # id, severity, title, open, opened_at: one closed incident so the history is not empty
 INCIDENTS: tuple[tuple[str, int, str, bool, datetime], ...] = (

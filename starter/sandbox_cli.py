@@ -1,14 +1,17 @@
-"""``onboard sandbox``: run the sandbox platform, and switch its faults on and off.
+"""``onboard sandbox``: run the sandbox platform, switch its faults on and off, and play a
+customer user opening an enablement item.
 
-The fault commands talk to a running sandbox over HTTP at ``ONBOARDING_PLATFORM_URL`` with the
+The other commands talk to a running sandbox over HTTP at ``ONBOARDING_PLATFORM_URL`` with the
 admin key ``ONBOARDING_PLATFORM_API_KEY``, exactly as the onboarding worker does.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from urllib.parse import quote
 
 import httpx
 import typer
@@ -35,15 +38,13 @@ def _platform_url() -> str:
     return os.environ.get("ONBOARDING_PLATFORM_URL", DEFAULT_PLATFORM_URL).rstrip("/")
 
 
-def _request(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """Call the sandbox admin API; any failure ends the command with one clear sentence."""
+def _send(method: str, path: str, body: dict[str, Any] | None, token: str | None) -> httpx.Response:
+    """One call to the sandbox; a connection failure ends the command with one clear sentence."""
     url = _platform_url()
-    key = os.environ.get("ONBOARDING_PLATFORM_API_KEY", DEFAULT_PLATFORM_API_KEY)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        with httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=TIMEOUT_S
-        ) as client:
-            response = client.request(method, path, json=body)
+        with httpx.Client(base_url=url, headers=headers, timeout=TIMEOUT_S) as client:
+            return client.request(method, path, json=body)
     except (httpx.ConnectError, httpx.ConnectTimeout):
         _fail(
             f"The sandbox is not running at {url}; start it with `onboard sandbox` "
@@ -51,21 +52,46 @@ def _request(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         )
     except httpx.HTTPError as exc:
         _fail(f"Could not talk to the sandbox at {url} ({exc}); check that it is running.")
-    if response.status_code == 401:
-        _fail(
-            f"The sandbox at {url} refused the API key; set ONBOARDING_PLATFORM_API_KEY "
-            "to the sandbox's admin key (SANDBOX_ADMIN_KEY)."
-        )
+
+
+def _answer(response: httpx.Response) -> Any:
+    """The JSON body of a success; a refusal ends the command with the platform's sentence."""
     if response.status_code == 204:
         return None
     try:
         data = response.json()
     except ValueError:
-        _fail(f"The service at {url} is not the sandbox platform (it did not answer JSON).")
+        _fail(
+            f"The service at {_platform_url()} is not the sandbox platform (it did not answer "
+            "JSON)."
+        )
     if response.status_code >= 400:
         detail = data.get("detail") if isinstance(data, dict) else None
         _fail(str(detail or f"The sandbox answered {response.status_code}."))
     return data
+
+
+def _request(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the sandbox admin API; any failure ends the command with one clear sentence."""
+    key = os.environ.get("ONBOARDING_PLATFORM_API_KEY", DEFAULT_PLATFORM_API_KEY)
+    response = _send(method, path, body, key)
+    if response.status_code == 401:
+        _fail(
+            f"The sandbox at {_platform_url()} refused the API key; set "
+            "ONBOARDING_PLATFORM_API_KEY to the sandbox's admin key (SANDBOX_ADMIN_KEY)."
+        )
+    return _answer(response)
+
+
+def _tenant_request(
+    method: str,
+    tenant: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    token: str | None = None,
+) -> Any:
+    """Call the tenant API of ``tenant`` as the session ``token`` (None: no session)."""
+    return _answer(_send(method, f"/v1/t/{quote(tenant, safe='')}{path}", body, token))
 
 
 def _print_faults(data: dict[str, Any]) -> None:
@@ -149,3 +175,47 @@ def fault(
             f"Fault {name} is on for {scope}; it breaks the {breaks} check. "
             "Clear it with `onboard sandbox fault --clear`."
         )
+
+
+@sandbox_app.command("open-item")
+def open_item(
+    tenant: Annotated[str, typer.Argument(help="The tenant id.")],
+    item: Annotated[
+        str, typer.Argument(help="The enablement item, such as walkthrough or admin-guide.")
+    ],
+    user: Annotated[
+        str, typer.Option("--user", help="E-mail of the tenant's (non-probe) user who opens it.")
+    ],
+) -> None:
+    """Play a customer user opening a published enablement item (sandbox demos only).
+
+    The user is given a fresh random password to log in with (never shown), so the open
+    also counts as that user's login in the tenant's usage.
+    """
+    email = user.strip().lower()
+    admin_path = f"/v1/tenants/{quote(tenant, safe='')}"
+    # Checked first, so an unknown or unpublished item changes nothing.
+    _request("GET", f"{admin_path}/enablement/{quote(item, safe='')}")
+    users = _request("GET", f"{admin_path}/users")
+    found = next((u for u in users if u.get("email") == email), None)
+    if found is None:
+        _fail(f"Tenant {tenant} has no user {email}; check the e-mail or add the user first.")
+    if found.get("probe"):
+        _fail(
+            f"{email} is one of the onboarding's probe users, whose opens never count as "
+            "customer usage; name a customer user."
+        )
+    password = secrets.token_urlsafe(24)
+    _request(
+        "PUT",
+        f"{admin_path}/users/{quote(email, safe='@')}",
+        {"name": found["name"], "roles": found["roles"], "probe": False, "password": password},
+    )
+    login = _tenant_request("POST", tenant, "/login", {"email": email, "password": password})
+    token = str(login["token"])
+    opened = _tenant_request("GET", tenant, f"/enablement/{quote(item, safe='')}", token=token)
+    _tenant_request("POST", tenant, "/logout", token=token)
+    typer.echo(
+        f"{email} opened '{opened['title']}' ({item}) of tenant {tenant}, first at "
+        f"{opened['first_opened_at']}; the tenant's usage lists it under enablement_opened."
+    )

@@ -14,6 +14,7 @@ from sandbox.faults import Fault
 from sandbox.journal import record_operation, write_log
 from sandbox.models import AlertRule, Feature, FeatureUse, Job, SupportRegistration, User, utcnow
 from sandbox.routes.accounts import account_out
+from sandbox.routes.enablement import opened_items
 from sandbox.schemas import (
     AccountOut,
     ActivateIn,
@@ -183,6 +184,7 @@ def usage(tenant_id: TenantPath, ctx: Ctx) -> UsageOut:
             .where(FeatureUse.tenant_id == tenant_id)
             .order_by(Feature.position)
         ).all()
+        opened = opened_items(session, tenant_id)
     return UsageOut(
         active_users=len(logged_in),
         minutes_localised=len(completed) * MINUTES_PER_JOB,
@@ -190,4 +192,5 @@ def usage(tenant_id: TenantPath, ctx: Ctx) -> UsageOut:
         admins_logged_in=sorted(u.email for u in logged_in if "admin" in u.roles),
         api_latency_ms_p95=ctx.stats.latency_p95(tenant_id),
         error_rate=ctx.stats.error_rate(tenant_id),
+        enablement_opened=opened,
     )

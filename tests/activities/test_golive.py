@@ -76,7 +76,9 @@ async def test_usage_figures_become_facts(acts: dict[str, Callable[..., Any]]) -
         "admins_logged_in",
         "api_latency_ms_p95",
         "error_rate",
+        "enablement_opened",
     }
     # Probe users are not customers: the enablement probes left no usage behind.
     assert result.facts["active_users"] == 0
     assert result.facts["minutes_localised"] == 0
+    assert result.facts["enablement_opened"] == []

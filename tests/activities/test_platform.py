@@ -30,7 +30,8 @@ ACTIVITY_NAMES = [
     "deliver_documents",
 ]
 PLATFORM_CALLERS = [n for n in ACTIVITY_NAMES if n != "deliver_documents"]
-"""Activities that call the platform (deliver_documents only renders and stores files)."""
+"""Activities whose first act is a platform call (deliver_documents stores files first; its
+unreachable-platform case is in test_enablement.py, with an artifacts folder of its own)."""
 
 
 async def test_catalog_registers_every_activity_by_name() -> None:

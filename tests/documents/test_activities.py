@@ -56,14 +56,18 @@ async def test_register_support_for_unknown_tenant_fails_with_a_hint(
 
 
 async def test_deliver_documents_stores_each_with_its_stated_hash(
-    documents: DocumentActivities, artifacts: Path
+    documents: DocumentActivities, artifacts: Path, provisioned: None
 ) -> None:
     req = enablement_request()
 
     result = await run(documents.deliver_documents, req)
 
     assert result.passed, result.failed
-    assert set(by_name(result)) == {"documents_current", "documents_stored"}
+    assert set(by_name(result)) == {
+        "documents_current",
+        "documents_stored",
+        "enablement_items_published",
+    }
     delivered = result.facts["documents"]
     assert [d["key"] for d in delivered] == [spec.key for spec in CATALOGUE]
     for doc, spec in zip(delivered, CATALOGUE, strict=True):
@@ -79,7 +83,7 @@ async def test_deliver_documents_stores_each_with_its_stated_hash(
 
 
 async def test_delivering_again_leaves_the_files_untouched(
-    documents: DocumentActivities, artifacts: Path
+    documents: DocumentActivities, artifacts: Path, provisioned: None
 ) -> None:
     req = enablement_request()
     first = await run(documents.deliver_documents, req)

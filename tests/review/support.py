@@ -32,6 +32,7 @@ def healthy_usage(**changes: Any) -> dict[str, Any]:
         "admins_logged_in": [ADMIN],
         "api_latency_ms_p95": 420.0,
         "error_rate": 0.002,
+        "enablement_opened": ALL_ITEMS,
     }
     usage.update(changes)
     return usage

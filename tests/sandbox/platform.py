@@ -70,6 +70,17 @@ def tenant_body(
     }
 
 
+def item_body(*keys: str, title: str = "Product walkthrough", digit: str = "a") -> dict[str, Any]:
+    """A publish body listing one delivered document per key."""
+    return {
+        "title": title,
+        "documents": [
+            {"key": k, "title": k.title(), "version": "2026.11.1", "content_hash": digit * 64}
+            for k in keys
+        ],
+    }
+
+
 class Platform:
     """Admin and tenant API calls the tests make, over a real HTTP client."""
 
