@@ -1,4 +1,8 @@
-"""The notification activity: puts a notification in the outbox and delivers it once.
+"""The notification activity: puts notifications in the outbox and delivers each once.
+
+The workflow hands over the reminders and escalations one wake-up produced as one batch
+(`send_notifications`), which keeps its history small. Each delivery is also recorded in
+the onboarding's records (kind `notification`), so the audit trail shows who was chased.
 
 Delivery is at least once: a notification is never sent again after the outbox records
 it as sent, but a crash between a sender's success and that record means a retry sends
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio import activity
@@ -18,8 +23,12 @@ from temporalio.exceptions import ApplicationError
 from activities.evidence import activity_logger
 from notify.outbox import OutboxConflict, OutboxStore
 from notify.senders import DeliveryFailed, Sender
-from onboarding.notifications import Notification
-from records.outbox import OutboxStatus
+from onboarding.notifications import Notification, NotificationBatch
+from records.errors import UnknownTenant
+from records.kinds import EntryKind
+from records.outbox import Outbox, OutboxStatus
+from records.store import RecordsStore
+from records.times import as_utc
 
 NOT_DELIVERED = "NotificationNotDelivered"
 """ApplicationError type of a failed delivery (retryable: Temporal retries with backoff)."""
@@ -30,8 +39,14 @@ KEY_CONFLICT = "NotificationKeyConflict"
 class NotifyActivities:
     """Holds the outbox and the senders, tried in order until one delivers."""
 
-    def __init__(self, outbox: OutboxStore, senders: Sequence[Sender]) -> None:
-        """Deliver through `senders` (at least one; see `notify.settings.build_senders`).
+    def __init__(
+        self,
+        outbox: OutboxStore,
+        senders: Sequence[Sender],
+        records: RecordsStore | None = None,
+    ) -> None:
+        """Deliver through `senders` (at least one; see `notify.settings.build_senders`),
+        and record each delivery in `records` when given.
 
         Raises:
             ValueError: No sender was given.
@@ -40,8 +55,34 @@ class NotifyActivities:
             raise ValueError("give at least one sender (build_senders falls back to the log)")
         self._outbox = outbox
         self._senders = tuple(senders)
+        self._records = records
 
-    @activity.defn(name="send_notification")
+    @activity.defn(name="send_notifications")
+    async def send_notifications(self, batch: NotificationBatch) -> list[str]:
+        """Deliver every notification of a batch that is not delivered yet.
+
+        Returns:
+            The delivery references, in the batch's order ("" for one refused outright).
+
+        Raises:
+            ApplicationError: `NotificationNotDelivered` (retryable) when any of them could
+                not be delivered, after trying them all; the retry sends only those.
+        """
+        references: list[str] = []
+        failures: list[str] = []
+        for n in batch.notifications:
+            try:
+                references.append(await self.send_notification(n))
+            except ApplicationError as err:
+                if err.non_retryable:  # a reused key: retrying cannot help, so say so
+                    _logger(n).error("notification refused", error=str(err))
+                    references.append("")
+                else:
+                    failures.append(str(err))
+        if failures:
+            raise ApplicationError("; ".join(failures), type=NOT_DELIVERED)
+        return references
+
     async def send_notification(self, n: Notification) -> str:
         """Enqueue the notification (once per key) and deliver it unless already sent.
 
@@ -65,6 +106,7 @@ class NotifyActivities:
             raise ApplicationError(str(conflict), type=KEY_CONFLICT, non_retryable=True) from None
         if row.status == OutboxStatus.SENT:
             log.info("notification already sent", channel=row.channel)
+            await self._record(n, row)
             return row.reference or ""
         errors: list[str] = []
         for sender in self._senders:
@@ -80,6 +122,7 @@ class NotifyActivities:
                     self._outbox.mark_sent, n.key, reference, sender.channel
                 )
                 log.info("notification sent", channel=sender.channel, reference=reference)
+                await self._record(n, sent)
                 return sent.reference or reference
             log.warning("notification sender failed", error=errors[-1])
         summary = "; ".join(errors)
@@ -88,6 +131,35 @@ class NotifyActivities:
             f"notification {n.key} not delivered (attempt {failed_row.attempts}): {summary}",
             type=NOT_DELIVERED,
         )
+
+    async def _record(self, n: Notification, row: Outbox) -> None:
+        """Put the delivery in the onboarding's records, once per notification key."""
+        if self._records is None:
+            return
+        payload = {
+            "channel": row.channel or "unknown",
+            "recipients": list(n.recipients),
+            "subject": n.subject,
+            "notification": n.kind.value,
+            "gate": n.gate,
+            "key": n.key,
+            "reference": row.reference,
+        }
+        try:
+            await asyncio.to_thread(
+                self._records.append,
+                n.tenant_id,
+                EntryKind.NOTIFICATION,
+                None,
+                "system:notify",
+                as_utc(row.sent_at) if row.sent_at else datetime.now(UTC),
+                payload,
+                f"notification:{n.key}",
+            )
+        except UnknownTenant:
+            # Delivered before the onboarding's record was opened (its first audit batch
+            # is still retrying): the outbox row is the record of it.
+            _logger(n).warning("notification not in the records: onboarding not recorded yet")
 
 
 def _logger(n: Notification) -> Any:

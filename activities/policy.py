@@ -9,6 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from onboarding.contract import SlaTier
+from onboarding.ladder import Ladder
 from onboarding.policy import GATE_DEADLINES, OnboardingPolicy
 from onboarding.problems import InputFileError, load_roster
 
@@ -23,12 +24,14 @@ class PolicyActivities:
         step_max_attempts: int,
         gate_deadline: timedelta | None = None,
         gate_deadlines: dict[SlaTier, timedelta] | None = None,
+        ladder: Ladder | None = None,
     ) -> None:
         self._roster_file = roster_file
         self._review_after = review_after
         self._step_max_attempts = step_max_attempts
         self._gate_deadline = gate_deadline
         self._gate_deadlines = {**GATE_DEADLINES, **(gate_deadlines or {})}
+        self._ladder = ladder or Ladder()
 
     @activity.defn(name="load_policy")
     async def load_policy(self, tenant_id: str) -> OnboardingPolicy:
@@ -48,4 +51,5 @@ class PolicyActivities:
             step_max_attempts=self._step_max_attempts,
             gate_deadlines=self._gate_deadlines,
             gate_deadline_override=self._gate_deadline,
+            ladder=self._ladder,
         )

@@ -32,6 +32,18 @@ def current_details(status: OnboardingStatus) -> str:
             lines += ["", f"**Blocked:** {current.blocked_reason}"]
         elif current.waiting_for:
             lines += ["", f"**Awaiting:** {current.waiting_for}"]
+    if status.gates:
+        lines += [
+            "",
+            "| open gate | due | reminders | escalation | notified |",
+            "|---|---|---|---|---|",
+        ]
+        for gate in status.gates:
+            due = _at(gate.due_at) + (" **overdue**" if gate.overdue else "")
+            lines.append(
+                f"| {gate.title} (`{gate.gate}`) | {due} | {gate.reminders_sent} | "
+                f"{gate.escalation_level} | {', '.join(gate.notified)} |"
+            )
     if status.go_live_at:
         lines += [
             "",

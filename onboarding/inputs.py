@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from onboarding.contract import Email
 from onboarding.steps import EnablementItem, SignOffGate, StepKey
@@ -81,6 +81,16 @@ class ApproveDeviation(DecideDeviation):
 
 class RejectDeviation(DecideDeviation):
     """Reject: the step stays blocked until the cause is fixed and retried."""
+
+
+class MoveDeadline(_Input):
+    """Move an open gate's deadline; its reminders and escalations follow (the owner only)."""
+
+    gate: str = Field(min_length=1, max_length=64)
+    """The gate's id, as `onboard status` lists it (e.g. `sign-off:customer`)."""
+    due: AwareDatetime
+    """The new deadline, with its time zone; must be in the future."""
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 class ReportRefusal(_Input):

@@ -80,3 +80,9 @@ class Notification(BaseModel):
     @classmethod
     def _utc(cls, value: AwareDatetime) -> AwareDatetime:
         return value.astimezone(UTC)
+
+
+class NotificationBatch(BaseModel):
+    """The notifications one wake-up of the workflow produced, sent by one activity."""
+
+    notifications: list[Notification] = Field(min_length=1)

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field, field_validator
 
+from onboarding.carryover import Carryover
 from onboarding.contract import Contract, SlaTier
+from onboarding.ladder import Ladder
 from onboarding.roster import Roster
 
 GATE_DEADLINES: dict[SlaTier, timedelta] = {
@@ -32,8 +34,24 @@ class OnboardingPolicy(BaseModel):
     gate_deadline_override: timedelta | None = None
     """One deadline for every gate (demos, staging): ONBOARDING_GATE_DEADLINE."""
 
+    ladder: Ladder = Field(default_factory=Ladder)
+    """Reminder and escalation times, meant for the tier deadlines above."""
+
+    def tier_deadline(self, tier: SlaTier) -> timedelta:
+        return self.gate_deadlines.get(tier, GATE_DEADLINES[tier])
+
     def gate_deadline(self, tier: SlaTier) -> timedelta:
-        return self.gate_deadline_override or self.gate_deadlines.get(tier, GATE_DEADLINES[tier])
+        return self.gate_deadline_override or self.tier_deadline(tier)
+
+    def gate_ladder(self, tier: SlaTier) -> Ladder:
+        """The ladder for a tier's gates, scaled down with an overridden deadline.
+
+        With ONBOARDING_GATE_DEADLINE=PT20S instead of five days, a reminder two days
+        before the deadline comes eight seconds before it.
+        """
+        if self.gate_deadline_override is None:
+            return self.ladder
+        return self.ladder.scaled(self.gate_deadline_override / self.tier_deadline(tier))
 
     @field_validator("review_after")
     @classmethod
@@ -48,3 +66,5 @@ class OnboardingInput(BaseModel):
 
     contract: Contract
     started_by: str
+    carried: Carryover | None = None
+    """Set only when a run continues as new: the state it takes over."""

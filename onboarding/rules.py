@@ -6,16 +6,20 @@ refused, written for the person who sent it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from onboarding.contract import Contract
 from onboarding.inputs import (
     AssignOwner,
     DecideDeviation,
     Feedback,
+    MoveDeadline,
     RecordEnablement,
     RequestDeviation,
     RetryStep,
     SignOff,
 )
+from onboarding.policy import REVIEW_LIMIT
 from onboarding.roster import Role, Roster
 from onboarding.status import OnboardingStatus
 from onboarding.steps import OnboardingState, SignOffGate, StepKey, StepStatus
@@ -162,3 +166,29 @@ def refusal_decide_deviation(
     if not roster.has_role(inp.by, Role.PLATFORM_APPROVER):
         return f"{inp.by} does not hold the platform_approver role; only an approver decides"
     return None  # a repeat of a decision is answered as already recorded
+
+
+def refusal_move_deadline(
+    status: OnboardingStatus, roster: Roster, inp: MoveDeadline, now: datetime
+) -> str | None:
+    """The owner moves deadlines; before one is assigned, anyone holding the role may."""
+    if status.owner is not None and inp.by != status.owner:
+        return f"only the onboarding owner ({status.owner}) may move a deadline"
+    if status.owner is None and not roster.has_role(inp.by, Role.ONBOARDING_OWNER):
+        return f"{inp.by} does not hold the onboarding_owner role on the roster"
+    gate = next((g for g in status.gates if g.gate == inp.gate), None)
+    if gate is None:
+        open_gates = ", ".join(g.gate for g in status.gates) or "none"
+        return (
+            f"no open gate {inp.gate} in the onboarding of {status.tenant_id} (open: {open_gates})"
+        )
+    if inp.due <= now:
+        return f"the new deadline {inp.due.isoformat()} is not in the future ({now.isoformat()})"
+    if gate.step is StepKey.POST_ONBOARDING_REVIEW and status.go_live_at is not None:
+        latest = status.go_live_at + REVIEW_LIMIT
+        if inp.due > latest:
+            return (
+                f"PHASE-33 puts the review within 30 days of go-live: the feedback deadline "
+                f"can be at most {latest.isoformat()}"
+            )
+    return None

@@ -32,17 +32,35 @@ class StepRecord(BaseModel):
 
 
 class GateRecord(BaseModel):
-    """A human gate that is open: who is awaited, since when, due when."""
+    """A human gate that is open: who is awaited, since when, due when, who was chased."""
 
     gate: str
+    """Its id, as `onboard deadline` takes it: `owner-assignment`, `enablement:<item>`,
+    `sign-off:<customer|platform|support>` or `review-feedback`."""
+    title: str = ""
+    """In words, e.g. "customer sign-off"."""
     step: StepKey
     awaiting: str
+    """Who may close it, in words."""
+    responsible: list[str] = Field(default_factory=list)
+    """Who is reminded: the people who may close it."""
     opened_at: datetime
     due_at: datetime
     overdue: bool = False
     reminders_sent: int = 0
     escalation_level: int = 0
+    """Rungs of the escalation ladder told since the deadline was last set."""
     notified: list[str] = Field(default_factory=list)
+    """Everyone a reminder or escalation about this gate went to, first first."""
+    checked_at: datetime | None = None
+    """Reminders and escalations due up to this time have gone out."""
+    next_notice_at: datetime | None = None
+    """When the next reminder or escalation goes out."""
+    deadline_moves: int = 0
+    deadline_moved_by: str | None = None
+
+    def notify(self, recipients: list[str]) -> None:
+        self.notified += [r for r in recipients if r not in self.notified]
 
 
 class SignOffRecord(BaseModel):

@@ -25,6 +25,10 @@ class EntryKind(StrEnum):
     DOCUMENT_DELIVERED = "document_delivered"
     NOTIFICATION = "notification"
     SUPPORT_REGISTERED = "support_registered"
+    DEADLINE_MOVED = "deadline_moved"
+    """The owner moved an open gate's deadline; its reminders and escalations followed."""
+    CONTINUED_AS_NEW = "continued_as_new"
+    """The workflow's history reached its budget; a new run took over all the state."""
 
 
 STEP_KINDS: frozenset[EntryKind] = frozenset(

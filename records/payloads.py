@@ -115,6 +115,20 @@ class SupportRegistered(_Payload):
     """The registration's id in the platform's support system."""
 
 
+class DeadlineMoved(_Payload):
+    gate: str = Field(min_length=1)
+    due_at: str = Field(min_length=1)
+    previous_due_at: str = Field(min_length=1)
+    reason: str | None = None
+
+
+class ContinuedAsNew(_Payload):
+    history_events: int = Field(ge=1)
+    """Events in the run's history when it handed over."""
+    run: int = Field(ge=2)
+    """The number of the run that takes over."""
+
+
 PAYLOADS: dict[EntryKind, type[_Payload]] = {
     EntryKind.ONBOARDING_OPENED: OnboardingOpened,
     EntryKind.STEP_STARTED: StepStarted,
@@ -131,6 +145,8 @@ PAYLOADS: dict[EntryKind, type[_Payload]] = {
     EntryKind.DOCUMENT_DELIVERED: DocumentDelivered,
     EntryKind.NOTIFICATION: Notification,
     EntryKind.SUPPORT_REGISTERED: SupportRegistered,
+    EntryKind.DEADLINE_MOVED: DeadlineMoved,
+    EntryKind.CONTINUED_AS_NEW: ContinuedAsNew,
 }
 
 

@@ -11,12 +11,13 @@ import json
 import os
 import sys
 from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import click
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from rich.console import Console
 from rich.text import Text
 from temporalio.client import Client
@@ -25,6 +26,7 @@ from onboarding.inputs import (
     ApproveDeviation,
     AssignOwner,
     Feedback,
+    MoveDeadline,
     RecordEnablement,
     RejectDeviation,
     RequestDeviation,
@@ -256,6 +258,47 @@ def retry(
 ) -> None:
     """Run a blocked step again once its cause is fixed."""
     _receipt(tenant, "retry_step", _model(RetryStep, by=actor, step=step), as_json)
+
+
+@app.command()
+def deadline(
+    tenant: Tenant,
+    gate: Annotated[
+        str,
+        typer.Argument(
+            help="The open gate, as `onboard status` lists it: owner-assignment, "
+            "enablement:ITEM, sign-off:customer|platform|support or review-feedback."
+        ),
+    ],
+    due: Annotated[
+        str,
+        typer.Option(
+            help="The new deadline: an ISO 8601 time (UTC unless it has an offset), e.g. "
+            "2026-12-04T17:00+01:00, or +DURATION from now, e.g. +P2D or +PT4H."
+        ),
+    ],
+    actor: Actor,
+    reason: Annotated[str | None, typer.Option(help="Why, kept on record.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Move an open gate's deadline (the owner only); its reminders and escalations follow."""
+    payload = _model(MoveDeadline, by=actor, gate=gate, due=parse_due(due), reason=reason)
+    _receipt(tenant, "move_deadline", payload, as_json)
+
+
+def parse_due(text: str) -> datetime:
+    """An aware deadline from the command line: ISO 8601 (naive means UTC) or +DURATION."""
+    text = text.strip()
+    try:
+        if text.startswith("+"):
+            return datetime.now(UTC) + TypeAdapter(timedelta).validate_python(text[1:])
+        moment = datetime.fromisoformat(text)
+    except (ValueError, ValidationError):
+        raise CliError(
+            f"refused: --due {text!r} is not a time; write it as 2026-12-04T17:00+01:00 "
+            "(UTC if no offset) or as +P2D / +PT4H from now"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @deviation_app.command("request")

@@ -86,15 +86,22 @@ def status_lines(status: OnboardingStatus) -> list[Text]:
     lines: list[Text] = []
     for g in status.gates:
         late = ("  OVERDUE", "bold red") if g.overdue else ""
+        moved = f", moved by {g.deadline_moved_by}" if g.deadline_moved_by else ""
         lines.append(
             Text.assemble(
                 "  ",
                 ("gate", "yellow"),
                 f" {g.gate}: awaiting {g.awaiting}, opened {when(g.opened_at)}, "
-                f"due {when(g.due_at)}",
+                f"due {when(g.due_at)}{moved}",
                 late,
             )
         )
+        chased = f"    reminders sent {g.reminders_sent}, escalation level {g.escalation_level}"
+        if g.notified:
+            chased += f", notified {', '.join(g.notified)}"
+        if g.next_notice_at:
+            chased += f"; next notice {when(g.next_notice_at)}"
+        lines.append(Text(chased))
     for s in status.sign_offs:
         lines.append(Text.assemble("  sign-off ", (s.gate, "bold"), f" by {s.by} at {when(s.at)}"))
     for e in status.enablement:

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from onboarding.contract import SlaTier
+from onboarding.ladder import Ladder, Rung
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -50,12 +51,27 @@ class Settings(BaseSettings):
     """One deadline for every human gate (ISO 8601, e.g. PT20S for demos and staging)."""
     gate_deadlines: dict[SlaTier, timedelta] = Field(default_factory=dict)
     """Per-tier gate deadlines as JSON, e.g. {"enterprise": "P3D"}; defaults 10/7/5 days."""
+    remind_before: list[timedelta] = Field(default_factory=lambda: list(Ladder().remind_before))
+    """Reminders before a gate's deadline, JSON, e.g. ["P2D", "PT12H"]."""
+    remind_every: timedelta = Ladder().remind_every
+    """Once a gate is overdue: a reminder at the deadline, then every this long (P1D)."""
+    escalation_ladder: list[Rung] = Field(default_factory=lambda: list(Ladder().escalations))
+    """Who is told past the deadline, JSON, e.g. [{"after": "P1D", "notify": "owner"},
+    {"after": "P3D", "notify": "escalation_contacts"}]; `notify` may also be an e-mail."""
     data_dir: Path = Path(".onboarding")
     database_url: str | None = None
     """Records store (SQLAlchemy URL); default a SQLite file in the data directory."""
     ui_url: str = "http://localhost:8233"
     """Base URL of the Temporal Web UI, for links."""
     log_level: str = "INFO"
+
+    def ladder(self) -> Ladder:
+        """The reminder and escalation ladder (scaled down with `gate_deadline`)."""
+        return Ladder(
+            remind_before=self.remind_before,
+            remind_every=self.remind_every,
+            escalations=self.escalation_ladder,
+        )
 
     def records_url(self) -> str:
         from records.db import default_url

@@ -14,10 +14,13 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.catalog import platform_activities
+from activities.notify import NotifyActivities
 from activities.platform import PlatformClient, ProbeConfig
 from activities.policy import PolicyActivities
 from activities.records import RecordsActivities
 from activities.review import ReviewActivities
+from notify.outbox import OutboxStore
+from notify.settings import NotifySettings, build_senders
 from records.db import make_engine, migrate
 from records.store import RecordsStore
 from worker.client import connect
@@ -33,9 +36,10 @@ async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator
     """A running worker for the onboarding task queue; stops when the block exits."""
     url = settings.records_url()
     await asyncio.to_thread(migrate, url)
+    notify_settings = NotifySettings()  # a bad notification setting stops the start here
     engine = make_engine(url)
     try:
-        async with _worker(client, settings, RecordsActivities(RecordsStore(engine))) as worker:
+        async with _worker(client, settings, notify_settings, RecordsStore(engine)) as worker:
             yield worker
     finally:
         engine.dispose()
@@ -43,9 +47,12 @@ async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator
 
 @asynccontextmanager
 async def _worker(
-    client: Client, settings: Settings, records: RecordsActivities
+    client: Client, settings: Settings, notify_settings: NotifySettings, store: RecordsStore
 ) -> AsyncIterator[Worker]:
-    async with httpx.AsyncClient(base_url=settings.platform_url, timeout=15.0) as http:
+    async with (
+        httpx.AsyncClient(base_url=settings.platform_url, timeout=15.0) as http,
+        httpx.AsyncClient() as webhook_http,
+    ):
         platform = PlatformClient(http, settings.platform_api_key)
         policy = PolicyActivities(
             settings.roster_file,
@@ -53,10 +60,17 @@ async def _worker(
             settings.step_max_attempts,
             gate_deadline=settings.gate_deadline,
             gate_deadlines=settings.gate_deadlines,
+            ladder=settings.ladder(),
+        )
+        notify = NotifyActivities(
+            OutboxStore(store.engine),
+            build_senders(notify_settings, webhook_http),
+            records=store,
         )
         activities: list[Any] = [
             policy.load_policy,
-            records.record_entries,
+            RecordsActivities(store).record_entries,
+            notify.send_notifications,
             ReviewActivities(settings.data_dir / "artifacts").write_review_report,
             *platform_activities(
                 platform,

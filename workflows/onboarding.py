@@ -8,7 +8,9 @@ CLI: an immediate yes or a reason) and signals of the same name and payload (the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,13 +23,23 @@ with workflow.unsafe.imports_passed_through():
 
     from onboarding import search
     from onboarding.audit import AuditBatch, AuditEntry
+    from onboarding.carryover import Carryover
     from onboarding.checks import CheckResult, StepRequest, StepResult
     from onboarding.details import current_details
+    from onboarding.gates import (
+        GATED_STEPS,
+        chase,
+        gates_of,
+        is_closed,
+        move_deadline,
+        open_gate,
+    )
     from onboarding.inputs import (
         ApproveDeviation,
         AssignOwner,
         DecideDeviation,
         Feedback,
+        MoveDeadline,
         Receipt,
         RecordEnablement,
         RejectDeviation,
@@ -36,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         RetryStep,
         SignOff,
     )
+    from onboarding.notifications import Notification, NotificationBatch
     from onboarding.policy import OnboardingInput, OnboardingPolicy
     from onboarding.requirements import pre_onboarding_checks
     from onboarding.review import ReviewReportRequest
@@ -44,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         refusal_decide_deviation,
         refusal_enablement,
         refusal_feedback,
+        refusal_move_deadline,
         refusal_request_deviation,
         refusal_retry,
         refusal_sign_off,
@@ -59,9 +73,7 @@ with workflow.unsafe.imports_passed_through():
         StepRecord,
     )
     from onboarding.steps import (
-        EnablementItem,
         OnboardingState,
-        SignOffGate,
         StepKey,
         StepStatus,
     )
@@ -72,15 +84,20 @@ STEP_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
 """Activities heartbeat while they wait; a worker that died is noticed within this."""
 POLICY_ACTIVITY = "load_policy"
 RECORDS_ACTIVITY = "record_entries"
+NOTIFY_ACTIVITY = "send_notifications"
 AUDIT_BATCH = 50
-
-# The human gate each step waits at, as `onboard status` and the Web UI name it.
-GATE_NAMES: dict[StepKey, str] = {
-    StepKey.INTERNAL_READINESS: "owner assignment",
-    StepKey.CUSTOMER_ENABLEMENT: "enablement evidence",
-    StepKey.GO_LIVE: "go-live sign-offs",
-    StepKey.POST_ONBOARDING_REVIEW: "review feedback",
-}
+NOTIFY_BATCH = 20
+HANDOVER_WAIT = timedelta(minutes=5)
+"""How long a run waits for its audit and notification writes before continuing as new."""
+HISTORY_BUDGET = 400
+"""Events one run may hold before it continues as new: under 1% of Temporal's 51,200-event
+limit (a reminder costs about 11 events, so a 90-day stall takes a few runs)."""
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=10),
+    maximum_interval=timedelta(minutes=10),
+)
+"""A sender that fails is retried for as long as it takes, in the background: a
+notification never blocks the onboarding, and retries add no history events."""
 
 # The name each input has in the records (records.kinds.InputName where one exists).
 INPUT_NAMES: dict[type[BaseModel], str] = {
@@ -92,6 +109,7 @@ INPUT_NAMES: dict[type[BaseModel], str] = {
     RequestDeviation: "deviation_request",
     ApproveDeviation: "deviation_approval",
     RejectDeviation: "deviation_rejection",
+    MoveDeadline: "deadline",
 }
 
 
@@ -120,44 +138,54 @@ class OnboardingWorkflow:
         self._audit_pending: list[AuditEntry] = []
         self._audit_seq = 0
         self._audit_busy = False
+        self._outgoing: list[Notification] = []
+        """Reminders and escalations not yet handed to the sender (the head may be in flight)."""
+        self._runs = 1
+        self._resume_at: StepKey | None = None
+        """In a run that continued as new: the step whose gates it goes on waiting at."""
+        self._woken = False
+        """Set by every input: a waiting gate loop looks again."""
         self._published: tuple[Any, ...] | None = None
         """The search attribute values last upserted (see `_publish`)."""
+        if inp.carried is not None:
+            self._take_over(inp.carried)
+
+    def _take_over(self, carried: Carryover) -> None:
+        """Go on from where the previous run handed over (see `_continue_as_new`)."""
+        self._status = carried.status
+        self._opened_at = carried.opened_at
+        self._audit_seq = carried.audit_seq
+        self._audit_pending = list(carried.audit_pending)
+        self._outgoing = list(carried.notifications_pending)
+        self._owner_receipt = carried.owner_receipt
+        self._retry_requested = dict(carried.retry_requested)
+        self._runs = carried.runs
+        self._resume_at = carried.status.current_step
 
     # ------------------------------------------------------------------ the run
 
     @workflow.run
     async def run(self, inp: OnboardingInput) -> OnboardingStatus:
         recorder = asyncio.create_task(self._record_audit())
+        sender = asyncio.create_task(self._send_notifications())
         await self._load_policy()
-        await self._pre_onboarding(inp.started_by)
+        if not self._finished(StepKey.PRE_ONBOARDING):
+            await self._pre_onboarding(inp.started_by)
 
-        self._begin(StepKey.INTERNAL_READINESS)
-        await self._run_checks(StepKey.INTERNAL_READINESS, "check_internal_readiness")
-        await self._wait_for_people(
-            StepKey.INTERNAL_READINESS, lambda: self._status.owner is not None
+        await self._step(
+            StepKey.INTERNAL_READINESS,
+            lambda: self._run_checks(StepKey.INTERNAL_READINESS, "check_internal_readiness"),
         )
-        self._finish(StepKey.INTERNAL_READINESS)
-
         for key, activity_name in (
             (StepKey.ACCOUNT_PROVISIONING, "provision_account"),
             (StepKey.ACCESS_IDENTITY, "verify_access_identity"),
             (StepKey.ENVIRONMENT_VALIDATION, "validate_environment"),
             (StepKey.FEATURE_ENABLEMENT, "enable_features"),
         ):
-            self._begin(key)
-            await self._run_checks(key, activity_name)
-            self._finish(key)
-
-        self._begin(StepKey.CUSTOMER_ENABLEMENT)
-        await self._deliver_documents()
-        await self._wait_for_people(
-            StepKey.CUSTOMER_ENABLEMENT,
-            lambda: all(self._status.enablement_item(i.value) for i in EnablementItem),
-        )
-        self._finish(StepKey.CUSTOMER_ENABLEMENT)
-
-        await self._go_live()
-        await self._post_onboarding_review()
+            await self._step(key, functools.partial(self._run_checks, key, activity_name))
+        await self._step(StepKey.CUSTOMER_ENABLEMENT, self._deliver_documents)
+        await self._step(StepKey.GO_LIVE, self._prepare_go_live, self._activate)
+        await self._step(StepKey.POST_ONBOARDING_REVIEW, self._open_review, self._document_review)
 
         self._status.state = OnboardingState.COMPLETED
         self._status.current_step = None
@@ -165,7 +193,35 @@ class OnboardingWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._audit_drained()
         recorder.cancel()
+        sender.cancel()  # what is left is about gates that closed: moot
         return self._status
+
+    def _finished(self, key: StepKey) -> bool:
+        return self._status.step(key).status in (StepStatus.DONE, StepStatus.WAIVED)
+
+    async def _step(
+        self,
+        key: StepKey,
+        before_gates: Callable[[], Awaitable[object]],
+        after_gates: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        """Run a step: its machine work, its human gates (if any), what follows them.
+
+        A run that continued as new skips the steps already finished and goes straight
+        back to the gates of the step it handed over at.
+        """
+        if self._finished(key):
+            return
+        if self._resume_at is key:
+            self._resume_at = None
+        else:
+            self._begin(key)
+            await before_gates()
+        if key in GATED_STEPS:
+            await self._wait_for_people(key)
+        if after_gates is not None:
+            await after_gates()
+        self._finish(key)
 
     async def _pre_onboarding(self, started_by: str) -> None:
         self._begin(StepKey.PRE_ONBOARDING)
@@ -196,23 +252,19 @@ class OnboardingWorkflow:
             )
         self._finish(StepKey.PRE_ONBOARDING)
 
-    async def _go_live(self) -> None:
-        key = StepKey.GO_LIVE
-        self._begin(key)
+    async def _prepare_go_live(self) -> None:
         await self._register_support()
-        await self._run_checks(key, "verify_monitoring")
-        await self._wait_for_people(
-            key, lambda: all(self._status.sign_off(g.value) for g in SignOffGate)
-        )
+        await self._run_checks(StepKey.GO_LIVE, "verify_monitoring")
+
+    async def _activate(self) -> None:
+        """Every sign-off is in: record the go-live date, activate, schedule the review."""
         policy = self._policy or await self._load_policy()
         go_live_at = workflow.now()
         self._status.go_live_at = go_live_at
         # PHASE-33: the review happens within 30 days; the policy model caps the delay.
         self._status.review_due_at = go_live_at + policy.review_after
-        await self._run_checks(key, "activate_tenant")
-        self._finish(key)
+        await self._run_checks(StepKey.GO_LIVE, "activate_tenant")
         self._status.state = OnboardingState.LIVE
-        self._publish()
         workflow.logger.info("tenant is live", extra={"go_live_at": go_live_at.isoformat()})
 
     async def _deliver_documents(self) -> None:
@@ -252,10 +304,10 @@ class OnboardingWorkflow:
             reference=str(result.facts.get("support_registered_at") or "") or None,
         )
 
-    async def _post_onboarding_review(self) -> None:
+    async def _open_review(self) -> None:
+        """Wait for the review date, then gather the usage figures and open feedback."""
         key = StepKey.POST_ONBOARDING_REVIEW
         due = self._status.review_due_at or workflow.now()
-        self._begin(key)
         record = self._status.step(key)
         record.status = StepStatus.WAITING
         record.waiting_for = f"the review date {due.isoformat()}"
@@ -272,9 +324,6 @@ class OnboardingWorkflow:
         self._status.usage = dict(result.facts)
         self._status.review_opened_at = workflow.now()
         self._status.state = OnboardingState.LIVE
-        await self._wait_for_people(key, lambda: bool(self._status.feedback))
-        await self._document_review()
-        self._finish(key)
 
     async def _document_review(self) -> None:
         """PHASE-33: review findings must be documented: a report artifact, on record."""
@@ -285,6 +334,7 @@ class OnboardingWorkflow:
             feedback_text=feedback.text,
             feedback_by=feedback.by,
             feedback_at=feedback.at,
+            enablement_opened=_opened_items(self._status.usage),
             go_live_at=self._status.go_live_at or workflow.now(),
             reviewed_at=self._status.review_opened_at or workflow.now(),
         )
@@ -446,58 +496,74 @@ class OnboardingWorkflow:
             return approved
         return None
 
-    async def _wait_for_people(self, key: StepKey, done: Callable[[], bool]) -> None:
+    async def _wait_for_people(self, key: StepKey) -> None:
+        """Open the step's human gates and chase them until every one is closed.
+
+        Each gate has a deadline from the policy (per SLA tier). One durable timer at a
+        time wakes the loop for the next reminder or escalation of any of the step's
+        gates; an input wakes it at once. Notifications go to a background sender, so a
+        failing sender never holds the onboarding up.
+        """
         record = self._status.step(key)
-        if done():
-            return
-        policy = await self._load_policy()  # pick up roster changes made while we ran
+        if not any(g.step is key for g in self._status.gates):  # not resumed: open them
+            specs = [spec for spec in gates_of(key) if not is_closed(self._status, spec.id)]
+            if not specs:
+                return
+            policy = await self._load_policy()  # pick up roster changes made while we ran
+            opened = workflow.now()
+            due = opened + policy.gate_deadline(self._contract.contract.sla_tier)
+            self._status.gates += [
+                open_gate(spec, self._status, self._contract, policy.roster, opened, due)
+                for spec in specs
+            ]
+            record.waiting_for = self._awaiting(key)
+            self._audit(
+                "wait_started",
+                key,
+                "system",
+                waiting_for=record.waiting_for or "people",
+                due_at=due.isoformat(),
+                gates=[spec.id for spec in specs],
+            )
         record.status = StepStatus.WAITING
         self._status.state = OnboardingState.WAITING
-        record.waiting_for = self._awaiting(key)
         waiting_for = record.waiting_for or "people"
-        opened = workflow.now()
-        gate = GateRecord(
-            gate=GATE_NAMES[key],
-            step=key,
-            awaiting=waiting_for,
-            opened_at=opened,
-            due_at=opened + policy.gate_deadline(self._contract.contract.sla_tier),
-        )
-        self._status.gates.append(gate)
-        self._publish()
-        self._audit(
-            "wait_started", key, "system", waiting_for=waiting_for, due_at=gate.due_at.isoformat()
-        )
-        try:
-            await workflow.wait_condition(
-                done,
-                timeout=gate.due_at - opened,
-                timeout_summary=f"awaiting {gate.gate} for {self._status.tenant_id}, "
-                f"due {gate.due_at:%Y-%m-%d %H:%M} UTC",
-            )
-        except TimeoutError:
-            gate.overdue = True
+        while gates := self._open_gates(key):
+            record.waiting_for = self._awaiting(key)
+            now = workflow.now()
+            policy = self._policy or await self._load_policy()
+            ladder = policy.gate_ladder(self._contract.contract.sla_tier)
+            for gate in gates:
+                self._outgoing += chase(gate, ladder, self._status, self._contract, now)
             self._publish()
-            workflow.logger.warning("gate overdue", extra={"gate": gate.gate})
-            await workflow.wait_condition(done)
-        self._status.gates.remove(gate)
+            if self._over_history_budget():
+                await self._continue_as_new()
+            wake = min(g.next_notice_at or g.due_at for g in gates)
+            self._woken = False
+            # A timeout means a reminder or escalation fell due: the loop sends it.
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._woken,
+                    timeout=max(wake - now, timedelta(seconds=1)),
+                    timeout_summary=f"next reminder about {gates[0].title} for "
+                    f"{self._status.tenant_id}, {wake:%Y-%m-%d %H:%M:%S} UTC",
+                )
         record.waiting_for = None
         self._publish()
         self._audit("wait_finished", key, "system", waiting_for=waiting_for)
 
+    def _open_gates(self, key: StepKey) -> list[GateRecord]:
+        """The step's gates still open; the ones whose input arrived are closed here."""
+        self._status.gates = [g for g in self._status.gates if not is_closed(self._status, g.gate)]
+        return [g for g in self._status.gates if g.step is key]
+
     def _awaiting(self, key: StepKey) -> str | None:
         """Who the step waits for, in words, for status and the Web UI."""
-        if key is StepKey.INTERNAL_READINESS and self._status.owner is None:
-            return "an onboarding owner (onboard assign-owner)"
-        if key is StepKey.CUSTOMER_ENABLEMENT:
-            missing = [i.value for i in EnablementItem if not self._status.enablement_item(i.value)]
-            return "enablement evidence: " + ", ".join(missing) if missing else None
-        if key is StepKey.GO_LIVE:
-            missing = [g.value for g in SignOffGate if not self._status.sign_off(g.value)]
-            return "sign-offs: " + ", ".join(missing) if missing else None
-        if key is StepKey.POST_ONBOARDING_REVIEW and not self._status.feedback:
-            return "review feedback (onboard feedback)"
-        return None
+        gates = [g for g in self._status.gates if g.step is key]
+        missing = [g for g in gates if not is_closed(self._status, g.gate)]
+        if not missing:
+            return None
+        return "; ".join(f"{g.title} ({g.awaiting})" for g in missing)
 
     def _publish(self) -> None:
         """Make the state visible: search attributes for filters, details for the Web UI.
@@ -543,17 +609,20 @@ class OnboardingWorkflow:
         **fields: Any,
     ) -> None:
         """Queue one entry for the records store; a background task writes it."""
-        payload = {**(payload or {}), **fields}
+        self._audit_pending.append(self._entry(kind, step, actor, {**(payload or {}), **fields}))
+
+    def _entry(
+        self, kind: str, step: StepKey | None, actor: str, payload: dict[str, Any]
+    ) -> AuditEntry:
+        """The next audit entry; its key numbers on across continued runs."""
         self._audit_seq += 1
-        self._audit_pending.append(
-            AuditEntry(
-                kind=kind,
-                step=step.value if step else None,
-                actor=actor,
-                occurred_at=workflow.now(),
-                payload=payload,
-                key=f"{self._status.workflow_id}:{self._audit_seq}",
-            )
+        return AuditEntry(
+            kind=kind,
+            step=step.value if step else None,
+            actor=actor,
+            occurred_at=workflow.now(),
+            payload=payload,
+            key=f"{self._status.workflow_id}:{self._audit_seq}",
         )
 
     def _audit_checks(self, key: StepKey, checks: list[CheckResult]) -> None:
@@ -587,6 +656,81 @@ class OnboardingWorkflow:
     async def _audit_drained(self) -> None:
         await workflow.wait_condition(lambda: not self._audit_pending and not self._audit_busy)
 
+    # ------------------------------------------------------------ notifications
+
+    async def _send_notifications(self) -> None:
+        """Hand queued reminders and escalations to the sender activity, in order.
+
+        The activity puts each in the outbox and delivers it, once per key; it is retried
+        until a sender takes it. A notification refused outright (a key conflict, a bug)
+        is logged and dropped rather than stopping the ones behind it.
+        """
+        while True:
+            await workflow.wait_condition(lambda: bool(self._outgoing))
+            batch = self._outgoing[:NOTIFY_BATCH]
+            try:
+                await workflow.execute_activity(
+                    NOTIFY_ACTIVITY,
+                    NotificationBatch(notifications=batch),
+                    start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=NOTIFY_RETRY,
+                    summary=f"send {len(batch)} reminder(s) about {self._status.tenant_id}",
+                )
+            except ActivityError as err:
+                workflow.logger.error(
+                    "notifications dropped",
+                    extra={"keys": [n.key for n in batch], "error": str(err.cause or err)},
+                )
+            del self._outgoing[: len(batch)]
+
+    # ------------------------------------------------------------ long lives
+
+    def _over_history_budget(self) -> bool:
+        info = workflow.info()
+        return (
+            info.get_current_history_length() >= HISTORY_BUDGET
+            or info.is_continue_as_new_suggested()
+        )
+
+    async def _continue_as_new(self) -> None:
+        """Hand all the state to a fresh run: the history stays small however long people
+        take. Entries and notifications not yet written go along (their keys make a
+        second write harmless)."""
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        # Hand over between writes: a write in flight would be cut off with this run.
+        # A store or sender that is down for long is not waited for: what is queued
+        # goes along and is written by the next run.
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: not (self._audit_pending or self._audit_busy or self._outgoing),
+                timeout=HANDOVER_WAIT,
+            )
+        events = workflow.info().get_current_history_length()
+        # Not queued here (that would start a write in this run's last task): the next
+        # run writes it first.
+        handover = self._entry(
+            "continued_as_new",
+            self._status.current_step,
+            "system",
+            {"history_events": events, "run": self._runs + 1},
+        )
+        workflow.logger.info(
+            "continuing as new", extra={"history_events": events, "run": self._runs + 1}
+        )
+        carried = Carryover(
+            status=self._status,
+            opened_at=self._opened_at,
+            audit_seq=self._audit_seq,
+            audit_pending=[*self._audit_pending, handover],
+            notifications_pending=list(self._outgoing),
+            owner_receipt=self._owner_receipt,
+            retry_requested=dict(self._retry_requested),
+            runs=self._runs + 1,
+        )
+        workflow.continue_as_new(
+            OnboardingInput(contract=self._contract, started_by=self._started_by, carried=carried)
+        )
+
     # ------------------------------------------------------------ human inputs
 
     def _roster_refusal(self) -> str | None:
@@ -613,6 +757,8 @@ class OnboardingWorkflow:
             return refusal_request_deviation(status, roster, inp)
         if isinstance(inp, DecideDeviation):
             return refusal_decide_deviation(status, roster, inp)
+        if isinstance(inp, MoveDeadline):
+            return refusal_move_deadline(status, roster, inp, workflow.now())
         return f"unknown input {type(inp).__name__}"
 
     def _validate(self, inp: BaseModel) -> None:
@@ -621,6 +767,7 @@ class OnboardingWorkflow:
 
     def _apply(self, inp: BaseModel) -> Receipt:
         receipt = self._apply_input(inp)
+        self._woken = True
         fields = inp.model_dump(mode="json", exclude={"by"})
         if receipt.already_recorded:
             fields["already_recorded"] = True
@@ -728,13 +875,27 @@ class OnboardingWorkflow:
                 note=inp.note,
             )
             message = f"deviation {deviation.id} {deviation.state}"
+        elif isinstance(inp, MoveDeadline):
+            gate = next(g for g in status.gates if g.gate == inp.gate)  # validator checked
+            previous = gate.due_at
+            move_deadline(gate, inp.due, inp.by, now)
+            self._audit(
+                "deadline_moved",
+                gate.step,
+                inp.by,
+                gate=gate.gate,
+                due_at=inp.due.isoformat(),
+                previous_due_at=previous.isoformat(),
+                reason=inp.reason,
+            )
+            message = (
+                f"{gate.title} is now due {inp.due.isoformat()} (was {previous.isoformat()});"
+                " reminders and escalations follow the new deadline"
+            )
         else:  # pragma: no cover - _refusal already refused it
             raise InputRefused(f"unknown input {type(inp).__name__}")
         if status.current_step is not None:
-            awaiting = self._awaiting(status.current_step)
-            status.step(status.current_step).waiting_for = awaiting
-            for gate in status.gates:
-                gate.awaiting = awaiting or gate.awaiting
+            status.step(status.current_step).waiting_for = self._awaiting(status.current_step)
         workflow.logger.info("input accepted", extra={"input": type(inp).__name__, "by": inp.by})
         return Receipt(accepted=True, message=message, recorded_by=inp.by, recorded_at=now)
 
@@ -856,6 +1017,18 @@ class OnboardingWorkflow:
     def reject_deviation_signal(self, payload: Any) -> None:
         self._signal(RejectDeviation, "reject_deviation", payload)
 
+    @workflow.update(name="move_deadline")
+    def move_deadline(self, inp: MoveDeadline) -> Receipt:
+        return self._apply(inp)
+
+    @move_deadline.validator
+    def _check_move_deadline(self, inp: MoveDeadline) -> None:
+        self._validate(inp)
+
+    @workflow.signal(name="move_deadline")
+    def move_deadline_signal(self, payload: Any) -> None:
+        self._signal(MoveDeadline, "move_deadline", payload)
+
     @workflow.signal(name="report_refusal")
     def report_refusal(self, payload: Any) -> None:
         """Keep an update the validators refused (they leave no history) on record."""
@@ -874,6 +1047,12 @@ def _merge_checks(record: StepRecord, checks: list[CheckResult]) -> None:
     """Replace checks of the same name (a re-run), keep the others (e.g. owner_assigned)."""
     fresh = {c.name for c in checks}
     record.checks = [c for c in record.checks if c.name not in fresh] + list(checks)
+
+
+def _opened_items(usage: dict[str, object]) -> list[str] | None:
+    """The enablement items the platform saw the customer open, if it reports them."""
+    opened = usage.get("enablement_opened")
+    return [str(item) for item in opened] if isinstance(opened, list) else None
 
 
 def _repeat(message: str, by: str, at: datetime) -> Receipt:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from temporalio.worker import Worker
 
-from onboarding.inputs import AssignOwner, Feedback, RetryStep
+from onboarding.inputs import AssignOwner, Feedback, MoveDeadline, RetryStep
 from onboarding.policy import OnboardingInput
 from onboarding.steps import OnboardingState, StepKey
 from tests.conftest import _start_time_env
@@ -65,13 +65,46 @@ async def record() -> None:
             await update(
                 handle, "retry_step", RetryStep(by=OWNER, step=StepKey.ENVIRONMENT_VALIDATION)
             )
+            # Chased at the enablement gates: reminders, an escalation, a moved deadline.
+            waiting = await wait_status(
+                handle, lambda s: s.current_step is StepKey.CUSTOMER_ENABLEMENT and bool(s.gates)
+            )
+            await update(
+                handle,
+                "move_deadline",
+                MoveDeadline(
+                    by=OWNER,
+                    gate="enablement:walkthrough",
+                    due=waiting.gates[0].due_at + timedelta(days=3),
+                ),
+            )
+            await env.sleep(timedelta(days=6, hours=1))
+            await wait_status(handle, lambda s: any(g.escalation_level for g in s.gates))
             await drive_to_go_live(handle, owner_assigned=True)
             await env.sleep(timedelta(days=30, minutes=1))
             await wait_status(handle, lambda s: s.review_opened_at is not None)
             await update(handle, "give_feedback", Feedback(by=ADMIN, text="recorded"))
             await handle.result()
-            history = await handle.fetch_history()
-    (HISTORIES / "complete_onboarding_with_retry.json").write_text(history.to_json())
+            # Every run of the chain: the onboarding continues as new when its history
+            # reaches the budget, and each run must replay.
+            run_id: str | None = handle.first_execution_run_id
+            runs = []
+            while run_id is not None:
+                history = await env.client.get_workflow_handle(
+                    handle.id, run_id=run_id
+                ).fetch_history()
+                runs.append(history)
+                last = history.events[-1]
+                run_id = None
+                if last.HasField("workflow_execution_continued_as_new_event_attributes"):
+                    attrs = last.workflow_execution_continued_as_new_event_attributes
+                    run_id = attrs.new_execution_run_id
+    for old in HISTORIES.glob("complete_onboarding_with_retry*.json"):
+        old.unlink()
+    for number, history in enumerate(runs, start=1):
+        suffix = "" if number == 1 else f"_run{number}"
+        path = HISTORIES / f"complete_onboarding_with_retry{suffix}.json"
+        path.write_text(history.to_json())
 
 
 if __name__ == "__main__":

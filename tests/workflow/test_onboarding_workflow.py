@@ -28,6 +28,7 @@ from onboarding.inputs import (
     RetryStep,
     SignOff,
 )
+from onboarding.notifications import Notification, NotificationBatch
 from onboarding.policy import OnboardingInput, OnboardingPolicy
 from onboarding.problems import load_roster
 from onboarding.review import ReviewReportRequest
@@ -68,7 +69,7 @@ STEP_ACTIVITIES = {
     "verify_access_identity": ["admin_auth", "rbac_matrix"],
     "validate_environment": ["api_health", "rate_limit"],
     "enable_features": ["contracted_features_only", "ui_visibility"],
-    "deliver_documents": ["documents_current", "documents_stored"],
+    "deliver_documents": ["documents_current", "documents_stored", "enablement_items_published"],
     "register_support": ["support_registered"],
     "verify_monitoring": ["monitoring"],
     "activate_tenant": ["activated"],
@@ -86,6 +87,8 @@ class FakePlatform:
     review_requests: list[ReviewReportRequest] = field(default_factory=list)
     recorded: dict[str, AuditEntry] = field(default_factory=dict)
     """Audit entries by key, as the records store would keep them (idempotently)."""
+    sent: dict[str, Notification] = field(default_factory=dict)
+    """Notifications by key, as the outbox would keep them (idempotently)."""
 
     def activities(self) -> list[Any]:
         made = [self._make(name, checks) for name, checks in STEP_ACTIVITIES.items()]
@@ -113,7 +116,13 @@ class FakePlatform:
                 self.recorded.setdefault(entry.key, entry)
             return len(batch.entries)
 
-        return [*made, load_policy, record_entries, write_review_report]
+        @activity.defn(name="send_notifications")
+        async def send_notifications(batch: NotificationBatch) -> list[str]:
+            for n in batch.notifications:
+                self.sent.setdefault(n.key, n)
+            return [n.key for n in batch.notifications]
+
+        return [*made, load_policy, record_entries, write_review_report, send_notifications]
 
     def entries(self, kind: str | None = None) -> list[AuditEntry]:
         found = list(self.recorded.values())
@@ -141,10 +150,11 @@ class FakePlatform:
         return run
 
 
-def fake_facts(name: str, req: StepRequest) -> dict[str, Any]:
+def fake_facts(name: str, req: StepRequest | None) -> dict[str, Any]:
     """What the real activities report beside their checks, as far as the workflow reads it."""
     if name == "gather_usage":
-        return {"active_users": 7}
+        return {"active_users": 7, "enablement_opened": ["walkthrough", "admin-guide"]}
+    assert req is not None
     if name == "register_support":
         return {"support": support_model_for(req.contract).model_dump(mode="json")}
     if name == "deliver_documents":
@@ -260,7 +270,7 @@ async def test_steps_run_in_order_and_record_times_and_actors(
     # 30 days pass: the review timer fires, usage is gathered, feedback completes it.
     await time_env.sleep(timedelta(days=30, minutes=1))
     review = await wait_status(started, lambda s: bool(s.usage))
-    assert review.usage == {"active_users": 7}
+    assert review.usage == fake_facts("gather_usage", None)
     await update(started, "give_feedback", Feedback(by=ADMIN, text="Works well"))
     final = await started.result()
 
@@ -284,7 +294,7 @@ async def test_steps_run_in_order_and_record_times_and_actors(
     assert all(platform.calls[name] == 1 for name in STEP_ACTIVITIES), platform.calls
     # The review is documented from the gathered usage and the captured feedback.
     [review_request] = platform.review_requests
-    assert review_request.feedback_by == ADMIN and review_request.usage == {"active_users": 7}
+    assert review_request.feedback_by == ADMIN and review_request.usage == review.usage
     assert final.review is not None and final.review["passed"] is True
 
 
@@ -566,7 +576,7 @@ async def test_gates_carry_their_deadline_and_turn_overdue(
 ) -> None:
     waiting = await wait_status(started_alone, waiting_at(StepKey.INTERNAL_READINESS))
     [gate] = waiting.gates
-    assert gate.gate == "owner assignment" and "onboarding owner" in gate.awaiting
+    assert gate.gate == "owner-assignment" and "onboarding owner" in gate.awaiting
     assert gate.due_at - gate.opened_at == timedelta(days=5)  # enterprise tier default
     assert not gate.overdue
 
@@ -576,5 +586,5 @@ async def test_gates_carry_their_deadline_and_turn_overdue(
 
     await update(started_alone, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
     after = await wait_status(started_alone, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
-    [gate] = after.gates
-    assert gate.gate == "enablement evidence" and not gate.overdue
+    assert [g.gate for g in after.gates] == [f"enablement:{i.value}" for i in EnablementItem]
+    assert not any(g.overdue for g in after.gates)
