@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check dev clean
+.PHONY: demo test lint typecheck check dev clean bench-history
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+bench-history: $(STAMP)
+	$(BIN)/python -m tests.workflow.bench_history
 
 dev: $(STAMP)
 	$(BIN)/onboard dev

@@ -154,7 +154,7 @@ class NotifyActivities:
                 "system:notify",
                 as_utc(row.sent_at) if row.sent_at else datetime.now(UTC),
                 payload,
-                f"notification:{n.key}",
+                n.key,  # never an audit entry's key: those end in a number after the id
             )
         except UnknownTenant:
             # Delivered before the onboarding's record was opened (its first audit batch

@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from onboarding.contract import SlaTier
 from onboarding.ladder import Ladder
-from onboarding.policy import GATE_DEADLINES, OnboardingPolicy
+from onboarding.policy import GATE_DEADLINES, HISTORY_BUDGET, OnboardingPolicy
 from onboarding.problems import InputFileError, load_roster
 
 
@@ -25,6 +25,7 @@ class PolicyActivities:
         gate_deadline: timedelta | None = None,
         gate_deadlines: dict[SlaTier, timedelta] | None = None,
         ladder: Ladder | None = None,
+        history_budget: int = HISTORY_BUDGET,
     ) -> None:
         self._roster_file = roster_file
         self._review_after = review_after
@@ -32,6 +33,7 @@ class PolicyActivities:
         self._gate_deadline = gate_deadline
         self._gate_deadlines = {**GATE_DEADLINES, **(gate_deadlines or {})}
         self._ladder = ladder or Ladder()
+        self._history_budget = history_budget
 
     @activity.defn(name="load_policy")
     async def load_policy(self, tenant_id: str) -> OnboardingPolicy:
@@ -52,4 +54,5 @@ class PolicyActivities:
             gate_deadlines=self._gate_deadlines,
             gate_deadline_override=self._gate_deadline,
             ladder=self._ladder,
+            history_budget=self._history_budget,
         )

@@ -18,6 +18,12 @@ GATE_DEADLINES: dict[SlaTier, timedelta] = {
 }
 """Default time people have to act at a gate (owner, evidence, sign-offs, feedback)."""
 
+HISTORY_LIMIT = 51_200
+"""Temporal's hard limit on the events of one workflow run."""
+HISTORY_BUDGET = 400
+"""Under 1% of the limit: a reminder costs about 11 events, so a 90-day stall with daily
+reminders takes a few runs, each small (see `onboard`'s README, "Long lives")."""
+
 REVIEW_LIMIT = timedelta(days=30)
 """PHASE-33: the post-onboarding review happens within 30 days of go-live."""
 
@@ -34,6 +40,8 @@ class OnboardingPolicy(BaseModel):
     gate_deadline_override: timedelta | None = None
     """One deadline for every gate (demos, staging): ONBOARDING_GATE_DEADLINE."""
 
+    history_budget: int = Field(default=HISTORY_BUDGET, ge=100, le=HISTORY_LIMIT)
+    """Events one run of the workflow may hold before it continues as new."""
     ladder: Ladder = Field(default_factory=Ladder)
     """Reminder and escalation times, meant for the tier deadlines above."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from onboarding.contract import Contract
+from onboarding.gates import is_closed
 from onboarding.inputs import (
     AssignOwner,
     DecideDeviation,
@@ -177,8 +178,9 @@ def refusal_move_deadline(
     if status.owner is None and not roster.has_role(inp.by, Role.ONBOARDING_OWNER):
         return f"{inp.by} does not hold the onboarding_owner role on the roster"
     gate = next((g for g in status.gates if g.gate == inp.gate), None)
-    if gate is None:
-        open_gates = ", ".join(g.gate for g in status.gates) or "none"
+    if gate is None or is_closed(status, gate.gate):
+        still_open = [g.gate for g in status.gates if not is_closed(status, g.gate)]
+        open_gates = ", ".join(still_open) or "none"
         return (
             f"no open gate {inp.gate} in the onboarding of {status.tenant_id} (open: {open_gates})"
         )

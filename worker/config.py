@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from onboarding.contract import SlaTier
 from onboarding.ladder import Ladder, Rung
+from onboarding.policy import HISTORY_BUDGET, HISTORY_LIMIT
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -58,6 +59,8 @@ class Settings(BaseSettings):
     escalation_ladder: list[Rung] = Field(default_factory=lambda: list(Ladder().escalations))
     """Who is told past the deadline, JSON, e.g. [{"after": "P1D", "notify": "owner"},
     {"after": "P3D", "notify": "escalation_contacts"}]; `notify` may also be an e-mail."""
+    history_budget: int = Field(default=HISTORY_BUDGET, ge=100, le=HISTORY_LIMIT)
+    """Events one run of an onboarding holds before it continues as new (100-51200)."""
     data_dir: Path = Path(".onboarding")
     database_url: str | None = None
     """Records store (SQLAlchemy URL); default a SQLite file in the data directory."""

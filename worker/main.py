@@ -61,6 +61,7 @@ async def _worker(
             gate_deadline=settings.gate_deadline,
             gate_deadlines=settings.gate_deadlines,
             ladder=settings.ladder(),
+            history_budget=settings.history_budget,
         )
         notify = NotifyActivities(
             OutboxStore(store.engine),

@@ -49,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
         SignOff,
     )
     from onboarding.notifications import Notification, NotificationBatch
-    from onboarding.policy import OnboardingInput, OnboardingPolicy
+    from onboarding.policy import HISTORY_BUDGET, OnboardingInput, OnboardingPolicy
     from onboarding.requirements import pre_onboarding_checks
     from onboarding.review import ReviewReportRequest
     from onboarding.rules import (
@@ -89,9 +89,6 @@ AUDIT_BATCH = 50
 NOTIFY_BATCH = 20
 HANDOVER_WAIT = timedelta(minutes=5)
 """How long a run waits for its audit and notification writes before continuing as new."""
-HISTORY_BUDGET = 400
-"""Events one run may hold before it continues as new: under 1% of Temporal's 51,200-event
-limit (a reminder costs about 11 events, so a 90-day stall takes a few runs)."""
 NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=10),
     maximum_interval=timedelta(minutes=10),
@@ -559,11 +556,17 @@ class OnboardingWorkflow:
 
     def _awaiting(self, key: StepKey) -> str | None:
         """Who the step waits for, in words, for status and the Web UI."""
-        gates = [g for g in self._status.gates if g.step is key]
-        missing = [g for g in gates if not is_closed(self._status, g.gate)]
+        missing = [g for g in self._status.gates if g.step is key]
+        missing = [g for g in missing if not is_closed(self._status, g.gate)]
         if not missing:
             return None
-        return "; ".join(f"{g.title} ({g.awaiting})" for g in missing)
+        if key is StepKey.INTERNAL_READINESS:
+            return "an onboarding owner (onboard assign-owner)"
+        if key is StepKey.CUSTOMER_ENABLEMENT:
+            return "enablement evidence: " + ", ".join(g.gate.split(":")[1] for g in missing)
+        if key is StepKey.GO_LIVE:
+            return "sign-offs: " + ", ".join(g.gate.split(":")[1] for g in missing)
+        return "review feedback (onboard feedback)"
 
     def _publish(self) -> None:
         """Make the state visible: search attributes for filters, details for the Web UI.
@@ -686,11 +689,10 @@ class OnboardingWorkflow:
     # ------------------------------------------------------------ long lives
 
     def _over_history_budget(self) -> bool:
+        """Past the policy's budget (400 events by default), or Temporal suggests it."""
         info = workflow.info()
-        return (
-            info.get_current_history_length() >= HISTORY_BUDGET
-            or info.is_continue_as_new_suggested()
-        )
+        budget = self._policy.history_budget if self._policy else HISTORY_BUDGET
+        return info.get_current_history_length() >= budget or info.is_continue_as_new_suggested()
 
     async def _continue_as_new(self) -> None:
         """Hand all the state to a fresh run: the history stays small however long people

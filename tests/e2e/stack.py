@@ -45,6 +45,9 @@ def running_stack(data_dir: Path, **worker_env: str) -> Iterator[DevStack]:
         "ONBOARDING_REVIEW_AFTER": "PT3S",
         "ONBOARDING_STEP_MAX_ATTEMPTS": "2",
         "ONBOARDING_GATE_DEADLINE": "PT6S",  # gates turn overdue within a test
+        # Scaled to the 6 s deadline: a reminder every 36 s once overdue, so the stalled
+        # onboardings that earlier tests leave behind do not load the shared stack.
+        "ONBOARDING_REMIND_EVERY": "P30D",
         "ONBOARDING_PROBE_PASSWORD": PROBE_PASSWORD,
         **worker_env,
     }

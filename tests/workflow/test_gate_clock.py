@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from onboarding.inputs import AssignOwner, Feedback, MoveDeadline, RecordEnablement, SignOff
 from onboarding.notifications import Notification, NotificationKind
+from onboarding.policy import HISTORY_BUDGET, HISTORY_LIMIT
 from onboarding.status import OnboardingStatus
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
 from tests.helpers import wait_status
@@ -29,11 +30,8 @@ from tests.workflow.test_onboarding_workflow import (
     update,
     waiting_at,
 )
-from workflows.onboarding import HISTORY_BUDGET
 
 ESCALATION_CONTACT = "sam.ortiz@northwind.example"
-EVENT_LIMIT = 51_200
-"""Temporal's hard limit on one run's history."""
 
 
 @pytest.fixture
@@ -256,7 +254,7 @@ async def test_a_ninety_day_stall_with_daily_reminders_stays_within_its_event_bu
         assert gate.escalation_level == 2
     lengths = await run_lengths(own_time_env.client, handle.id, first_run)
     assert len(lengths) >= 3, lengths  # continued as new, more than once
-    assert max(lengths) < EVENT_LIMIT // 100, lengths  # each run under 1% of the limit
+    assert max(lengths) < HISTORY_LIMIT // 100, lengths  # each run under 1% of the limit
     assert all(n <= HISTORY_BUDGET + 40 for n in lengths), lengths
     handovers = platform.entries("continued_as_new")
     assert [e.payload["run"] for e in handovers] == list(range(2, len(lengths) + 1))
