@@ -18,7 +18,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q -rs -n 4
+	$(BIN)/pytest -q -rs -n 4 --dist loadfile --durations=10
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -74,7 +74,7 @@ def build_evidence(snapshot: Snapshot) -> _Doc:
             _item(e, "name", "location", "sha256") for e in _of(entries, EntryKind.ARTIFACT)
         ],
         "notifications": [
-            _item(e, "channel", "recipients", "subject")
+            _item(e, "notification", "gate", "channel", "recipients", "subject")
             for e in _of(entries, EntryKind.NOTIFICATION)
         ],
         "support_model": _support(entries),

@@ -144,6 +144,10 @@ def test_a_stalled_gate_is_chased_up_the_ladder_through_the_webhook(
     recorded = {tuple(n["recipients"]) for n in pack["notifications"]}
     assert {(OWNER,), (STARTER,), (ESCALATION_CONTACT,)} <= recorded
     assert all(n["channel"] == "webhook" for n in pack["notifications"])
+    assert {n["gate"] for n in pack["notifications"]} == {"owner-assignment"}
+    assert {n["notification"] for n in pack["notifications"]} == {"reminder", "escalation"}
+    markdown = ok(stack, "export", tenant, "--format", "md")
+    assert "| escalation | owner-assignment | webhook |" in markdown
     kinds = [row["kind"] for row in pack["ledger"]]
     assert "deadline_moved" in kinds
 
