@@ -23,8 +23,13 @@ from onboarding.policy import HISTORY_BUDGET, HISTORY_LIMIT, OnboardingInput, On
 from onboarding.steps import StepKey
 from tests.conftest import _start_time_env
 from tests.helpers import make_contract, wait_status
-from tests.workflow.test_gate_clock import drive_to_go_live_stalled, run_lengths
-from tests.workflow.test_onboarding_workflow import OWNER, FakePlatform, roster_with_two_hats
+from tests.workflow.support import (
+    OWNER,
+    FakePlatform,
+    drive_to_sign_offs,
+    roster_with_two_hats,
+    run_lengths,
+)
 from workflows.onboarding import OnboardingWorkflow
 
 STALL = timedelta(days=90)
@@ -56,7 +61,7 @@ async def stalled_run_lengths(budget: int) -> list[int]:
                 id=f"onboarding-bench-{uuid.uuid4().hex[:8]}",
                 task_queue=queue,
             )
-            await drive_to_go_live_stalled(handle)
+            await drive_to_sign_offs(handle)
             await env.sleep(STALL + timedelta(hours=1))
             await wait_status(
                 handle,

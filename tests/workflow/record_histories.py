@@ -20,7 +20,7 @@ from onboarding.policy import OnboardingInput
 from onboarding.steps import OnboardingState, StepKey
 from tests.conftest import _start_time_env
 from tests.helpers import make_contract, wait_status
-from tests.workflow.test_onboarding_workflow import (
+from tests.workflow.support import (
     ADMIN,
     OWNER,
     FakePlatform,

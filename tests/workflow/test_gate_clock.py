@@ -3,48 +3,32 @@ ladder, moved deadlines, the review, and a 90-day stall within its event budget.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding.inputs import AssignOwner, Feedback, MoveDeadline, RecordEnablement, SignOff
 from onboarding.notifications import Notification, NotificationKind
 from onboarding.policy import HISTORY_BUDGET, HISTORY_LIMIT
-from onboarding.status import OnboardingStatus
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
 from tests.helpers import wait_status
-from tests.workflow.test_onboarding_workflow import (
+from tests.workflow.support import (
     ADMIN,
     APPROVER,
     OWNER,
     SUPPORT,
     TWO_HATS,
     FakePlatform,
-    _start,
+    drive_to_sign_offs,
     refused,
+    run_lengths,
     update,
     waiting_at,
 )
 
 ESCALATION_CONTACT = "sam.ortiz@northwind.example"
-
-
-@pytest.fixture
-def platform() -> FakePlatform:
-    return FakePlatform()
-
-
-@pytest.fixture
-async def handle(
-    own_time_env: WorkflowEnvironment, platform: FakePlatform
-) -> AsyncIterator[WorkflowHandle[Any, Any]]:
-    async for started in _start(own_time_env, platform):
-        yield started
 
 
 def minutes(delta: timedelta) -> timedelta:
@@ -58,8 +42,11 @@ def about(platform: FakePlatform, gate: str) -> list[Notification]:
 
 
 async def test_reminders_and_the_escalation_ladder_come_at_the_right_moments(
-    own_time_env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], platform: FakePlatform
+    own_time_env: WorkflowEnvironment,
+    started_alone: WorkflowHandle[Any, Any],
+    platform: FakePlatform,
 ) -> None:
+    handle = started_alone
     waiting = await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
     [gate] = waiting.gates
     opened, due = gate.opened_at, gate.due_at
@@ -101,8 +88,11 @@ async def test_reminders_and_the_escalation_ladder_come_at_the_right_moments(
 
 
 async def test_each_enablement_item_has_its_own_gate_and_a_moved_deadline_moves_its_ladder(
-    own_time_env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], platform: FakePlatform
+    own_time_env: WorkflowEnvironment,
+    started_alone: WorkflowHandle[Any, Any],
+    platform: FakePlatform,
 ) -> None:
+    handle = started_alone
     await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
     await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
     waiting = await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
@@ -163,18 +153,12 @@ async def test_each_enablement_item_has_its_own_gate_and_a_moved_deadline_moves_
 
 
 async def test_sign_offs_are_chased_one_by_one_and_the_review_feedback_like_any_gate(
-    own_time_env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], platform: FakePlatform
+    own_time_env: WorkflowEnvironment,
+    started_alone: WorkflowHandle[Any, Any],
+    platform: FakePlatform,
 ) -> None:
-    await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
-    await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
-    await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
-    for item in EnablementItem:
-        await update(
-            handle,
-            "record_enablement",
-            RecordEnablement(by=OWNER, item=item, evidence=f"https://e.example/{item.value}"),
-        )
-    waiting = await wait_status(handle, waiting_at(StepKey.GO_LIVE))
+    handle = started_alone
+    waiting = await drive_to_sign_offs(handle)
     responsible = {g.gate: set(g.responsible) for g in waiting.gates}
     assert responsible == {
         "sign-off:customer": {ADMIN},
@@ -216,25 +200,13 @@ async def test_sign_offs_are_chased_one_by_one_and_the_review_feedback_like_any_
     assert request.enablement_opened == ["walkthrough", "admin-guide"]
 
 
-async def run_lengths(client: Any, workflow_id: str, first_run_id: str) -> list[int]:
-    """The history length of every run of a workflow, first to last."""
-    lengths: list[int] = []
-    run_id: str | None = first_run_id
-    while run_id is not None:
-        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-        lengths.append(len(history.events))
-        last = history.events[-1]
-        run_id = None
-        if last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
-            attrs = last.workflow_execution_continued_as_new_event_attributes
-            run_id = attrs.new_execution_run_id
-    return lengths
-
-
 async def test_a_ninety_day_stall_with_daily_reminders_stays_within_its_event_budget(
-    own_time_env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], platform: FakePlatform
+    own_time_env: WorkflowEnvironment,
+    started_alone: WorkflowHandle[Any, Any],
+    platform: FakePlatform,
 ) -> None:
-    await drive_to_go_live_stalled(handle)
+    handle = started_alone
+    await drive_to_sign_offs(handle)
     first_run = handle.result_run_id
     assert first_run is not None
 
@@ -271,17 +243,3 @@ async def test_a_ninety_day_stall_with_daily_reminders_stays_within_its_event_bu
     await update(handle, "sign_off", SignOff(by=SUPPORT, gate=SignOffGate.SUPPORT))
     live = await wait_status(handle, lambda s: s.state is OnboardingState.LIVE)
     assert live.go_live_at is not None
-
-
-async def drive_to_go_live_stalled(handle: WorkflowHandle[Any, Any]) -> OnboardingStatus:
-    """Drive to the go-live sign-offs and leave them unsigned."""
-    await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
-    await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
-    await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
-    for item in EnablementItem:
-        await update(
-            handle,
-            "record_enablement",
-            RecordEnablement(by=OWNER, item=item, evidence=f"https://e.example/{item.value}"),
-        )
-    return await wait_status(handle, waiting_at(StepKey.GO_LIVE))

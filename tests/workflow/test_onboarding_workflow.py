@@ -3,36 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from temporalio import activity
-from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from onboarding.audit import AuditBatch, AuditEntry
-from onboarding.checks import CheckResult, StepRequest, StepResult
 from onboarding.inputs import (
     ApproveDeviation,
     AssignOwner,
     Feedback,
-    Receipt,
     RecordEnablement,
     RequestDeviation,
     RetryStep,
     SignOff,
 )
-from onboarding.notifications import Notification, NotificationBatch
-from onboarding.policy import OnboardingInput, OnboardingPolicy
-from onboarding.problems import load_roster
-from onboarding.review import ReviewReportRequest
-from onboarding.roster import Person, Role, Roster
+from onboarding.policy import OnboardingInput
 from onboarding.status import OnboardingStatus
 from onboarding.steps import (
     STEP_ORDER,
@@ -42,216 +30,22 @@ from onboarding.steps import (
     StepKey,
     StepStatus,
 )
-from onboarding.support import support_model_for
-from tests.conftest import EXAMPLES
 from tests.helpers import make_contract, wait_status
+from tests.workflow.support import (
+    ADMIN,
+    APPROVER,
+    OWNER,
+    STEP_ACTIVITIES,
+    SUPPORT,
+    TWO_HATS,
+    FakePlatform,
+    drive_to_go_live,
+    fake_facts,
+    refused,
+    update,
+    waiting_at,
+)
 from workflows.onboarding import OnboardingWorkflow
-
-OWNER = "olivia@localizevideos.example"
-APPROVER = "priya@localizevideos.example"
-SUPPORT = "sven@localizevideos.example"
-ADMIN = "ada.park@northwind.example"
-TWO_HATS = "dana@localizevideos.example"
-"""Holds onboarding_owner and platform_approver: as owner she must not approve her own."""
-
-
-def roster_with_two_hats() -> Roster:
-    roster = load_roster(EXAMPLES / "roster.yaml")
-    dana = Person(
-        name="Dana Two-Hats", email=TWO_HATS, roles=[Role.ONBOARDING_OWNER, Role.PLATFORM_APPROVER]
-    )
-    return Roster(people=[*roster.people, dana])
-
-
-STEP_ACTIVITIES = {
-    "check_internal_readiness": ["production_stability", "capacity", "compliance"],
-    "provision_account": ["account_created", "no_shared_account", "admin_roles"],
-    "verify_access_identity": ["admin_auth", "rbac_matrix"],
-    "validate_environment": ["api_health", "rate_limit"],
-    "enable_features": ["contracted_features_only", "ui_visibility"],
-    "deliver_documents": ["documents_current", "documents_stored", "enablement_items_published"],
-    "register_support": ["support_registered"],
-    "verify_monitoring": ["monitoring"],
-    "activate_tenant": ["activated"],
-    "gather_usage": ["usage_gathered"],
-}
-
-
-@dataclass
-class FakePlatform:
-    """Stands in for the platform activities; tests say which checks fail or which are down."""
-
-    failing: set[str] = field(default_factory=set)
-    down: set[str] = field(default_factory=set)
-    calls: Counter[str] = field(default_factory=Counter)
-    review_requests: list[ReviewReportRequest] = field(default_factory=list)
-    recorded: dict[str, AuditEntry] = field(default_factory=dict)
-    """Audit entries by key, as the records store would keep them (idempotently)."""
-    sent: dict[str, Notification] = field(default_factory=dict)
-    """Notifications by key, as the outbox would keep them (idempotently)."""
-
-    def activities(self) -> list[Any]:
-        made = [self._make(name, checks) for name, checks in STEP_ACTIVITIES.items()]
-
-        @activity.defn(name="load_policy")
-        async def load_policy(tenant_id: str) -> OnboardingPolicy:
-            return OnboardingPolicy(roster=roster_with_two_hats(), step_max_attempts=2)
-
-        @activity.defn(name="write_review_report")
-        async def write_review_report(req: ReviewReportRequest) -> StepResult:
-            self.calls["write_review_report"] += 1
-            self.review_requests.append(req)
-            return StepResult(
-                checks=[CheckResult(name="review_documented", passed=True, detail="written")],
-                facts={
-                    "report": {"path": "/tmp/review.md", "sha256": "cd" * 32},
-                    "passed": True,
-                    "findings": [],
-                },
-            )
-
-        @activity.defn(name="record_entries")
-        async def record_entries(batch: AuditBatch) -> int:
-            for entry in batch.entries:
-                self.recorded.setdefault(entry.key, entry)
-            return len(batch.entries)
-
-        @activity.defn(name="send_notifications")
-        async def send_notifications(batch: NotificationBatch) -> list[str]:
-            for n in batch.notifications:
-                self.sent.setdefault(n.key, n)
-            return [n.key for n in batch.notifications]
-
-        return [*made, load_policy, record_entries, write_review_report, send_notifications]
-
-    def entries(self, kind: str | None = None) -> list[AuditEntry]:
-        found = list(self.recorded.values())
-        return [e for e in found if kind is None or e.kind == kind]
-
-    def _make(self, name: str, checks: list[str]) -> Any:
-        @activity.defn(name=name)
-        async def run(req: StepRequest) -> StepResult:
-            self.calls[name] += 1
-            if name in self.down:
-                raise ApplicationError("connection refused to platform")
-            return StepResult(
-                checks=[
-                    CheckResult(
-                        name=c,
-                        passed=c not in self.failing,
-                        detail=f"{c} failed: fix it" if c in self.failing else f"{c} ok",
-                        checked_at=datetime.now(UTC),
-                    )
-                    for c in checks
-                ],
-                facts=fake_facts(name, req),
-            )
-
-        return run
-
-
-def fake_facts(name: str, req: StepRequest | None) -> dict[str, Any]:
-    """What the real activities report beside their checks, as far as the workflow reads it."""
-    if name == "gather_usage":
-        return {"active_users": 7, "enablement_opened": ["walkthrough", "admin-guide"]}
-    assert req is not None
-    if name == "register_support":
-        return {"support": support_model_for(req.contract).model_dump(mode="json")}
-    if name == "deliver_documents":
-        admins = [a.email for a in req.contract.contacts.admins]
-        return {
-            "documents": [
-                {
-                    "key": "admin-guide",
-                    "title": "Admin guide",
-                    "version": "2026.11.1",
-                    "content_hash": "ab" * 32,
-                    "path": "/tmp/admin-guide.md",
-                    "recipients": admins,
-                }
-            ]
-        }
-    return {}
-
-
-@pytest.fixture
-async def platform() -> FakePlatform:
-    return FakePlatform()
-
-
-@pytest.fixture
-async def started(
-    time_env: WorkflowEnvironment, platform: FakePlatform
-) -> AsyncIterator[WorkflowHandle[Any, Any]]:
-    async for handle in _start(time_env, platform):
-        yield handle
-
-
-async def _start(
-    env: WorkflowEnvironment, platform: FakePlatform
-) -> AsyncIterator[WorkflowHandle[Any, Any]]:
-    queue = f"test-{uuid.uuid4()}"
-    tenant = f"t-{uuid.uuid4().hex[:10]}"
-    async with Worker(
-        env.client,
-        task_queue=queue,
-        workflows=[OnboardingWorkflow],
-        activities=platform.activities(),
-    ):
-        handle = await env.client.start_workflow(
-            OnboardingWorkflow.run,
-            OnboardingInput(contract=make_contract(tenant), started_by=OWNER),
-            id=f"onboarding-{tenant}",
-            task_queue=queue,
-        )
-        yield handle
-
-
-async def update(handle: WorkflowHandle[Any, Any], name: str, payload: Any) -> Receipt:
-    result: Receipt = await handle.execute_update(name, payload, result_type=Receipt)
-    return result
-
-
-async def refused(handle: WorkflowHandle[Any, Any], name: str, payload: Any) -> str:
-    with pytest.raises(WorkflowUpdateFailedError) as info:
-        await update(handle, name, payload)
-    return str(info.value.cause)
-
-
-def waiting_at(key: StepKey) -> Any:
-    return lambda s: s.current_step is key and s.step(key).status is StepStatus.WAITING
-
-
-async def drive_to_go_live(
-    handle: WorkflowHandle[Any, Any], owner_assigned: bool = False
-) -> OnboardingStatus:
-    if not owner_assigned:
-        await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
-        await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
-    await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
-    for item in EnablementItem:
-        await update(
-            handle,
-            "record_enablement",
-            RecordEnablement(
-                by=OWNER, item=item, evidence=f"https://evidence.example/{item.value}"
-            ),
-        )
-    await wait_status(handle, waiting_at(StepKey.GO_LIVE))
-    await update(handle, "sign_off", SignOff(by=ADMIN, gate=SignOffGate.CUSTOMER))
-    await update(handle, "sign_off", SignOff(by=APPROVER, gate=SignOffGate.PLATFORM))
-    await update(handle, "sign_off", SignOff(by=SUPPORT, gate=SignOffGate.SUPPORT))
-    return await wait_status(
-        handle, lambda s: s.go_live_at is not None and s.state is OnboardingState.LIVE
-    )
-
-
-@pytest.fixture
-async def started_alone(
-    own_time_env: WorkflowEnvironment, platform: FakePlatform
-) -> AsyncIterator[WorkflowHandle[Any, Any]]:
-    async for handle in _start(own_time_env, platform):
-        yield handle
 
 
 async def test_steps_run_in_order_and_record_times_and_actors(
