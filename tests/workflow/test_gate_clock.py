@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from onboarding.inputs import AssignOwner, Feedback, MoveDeadline, RecordEnablement, SignOff
 from onboarding.notifications import Notification, NotificationKind
 from onboarding.policy import HISTORY_BUDGET, HISTORY_LIMIT
+from onboarding.review import review_findings
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
 from tests.helpers import wait_status
 from tests.workflow.support import (
@@ -198,6 +199,10 @@ async def test_sign_offs_are_chased_one_by_one_and_the_review_feedback_like_any_
     # The platform's figures reach the report, enablement opens included.
     assert request.usage["active_users"] == 7
     assert request.enablement_opened == ["walkthrough", "admin-guide"]
+    # ... so the report names the two items the customer never opened as gaps.
+    findings = review_findings(request.contract, request.usage, request.enablement_opened)
+    unopened = {f.subject for f in findings.gaps if f.code == "item_unopened"}
+    assert unopened == {"security-best-practices", "support-overview"}
 
 
 async def test_a_ninety_day_stall_with_daily_reminders_stays_within_its_event_budget(
