@@ -179,7 +179,8 @@ def list_filter(
     now: datetime | None = None,
 ) -> str:
     """The visibility query for `onboard list` filters (the same the Web UI takes)."""
-    clauses = ["WorkflowType = 'OnboardingWorkflow'"]
+    # A run that continued as new is closed; its onboarding goes on in the latest run.
+    clauses = ["WorkflowType = 'OnboardingWorkflow'", "ExecutionStatus != 'ContinuedAsNew'"]
     if state:
         clauses.append(f"{search.STATE.name} = {_quoted(state)}")
     if step:

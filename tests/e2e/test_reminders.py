@@ -85,6 +85,8 @@ def chasing_stack(tmp_path_factory: pytest.TempPathFactory, hook: Hook) -> Itera
         tmp_path_factory.mktemp("chasing"),
         ONBOARDING_NOTIFY_WEBHOOK_URL=hook.url,
         ONBOARDING_REMIND_EVERY="P1D",
+        # The smallest budget: a gate chased every 1.2 s continues as new within seconds.
+        ONBOARDING_HISTORY_BUDGET="100",
     ) as running:
         yield running
 
@@ -112,6 +114,17 @@ def test_a_stalled_gate_is_chased_up_the_ladder_through_the_webhook(
     # Each went once, under its idempotency key, derived from the workflow id.
     keys = [k for k, n in zip(hook.keys, hook.received, strict=True) if n["tenant_id"] == tenant]
     assert len(keys) == len(set(keys)) and all(k.startswith(f"onboarding-{tenant}:") for k in keys)
+
+    # The history stays within its budget: the run continues as new, keeping its state,
+    # and the onboarding is still listed once.
+    handed_over = wait_for_ledger(stack, tenant, "continued_as_new")
+    assert handed_over["payload"]["history_events"] >= 100
+    after_handover = wait_for(
+        stack, tenant, lambda s: s["gates"][0]["reminders_sent"] > gate["reminders_sent"]
+    )
+    assert after_handover["gates"][0]["escalation_level"] == 2  # carried, not started over
+    listed = json.loads(ok(stack, "list", "--json"))
+    assert [r["tenant_id"] for r in listed].count(tenant) == 1
 
     # The readable status shows the chase.
     shown = ok(stack, "status", tenant)
@@ -168,6 +181,19 @@ def test_a_failing_webhook_never_holds_the_onboarding_and_is_retried(
         hook.failing = False
     # Back up: the reminders that failed are retried (first retry after 10 s) and arrive.
     wait_for_hook(hook, tenant, bool, timeout=60)
+
+
+def wait_for_ledger(stack: DevStack, tenant: str, kind: str, timeout: float = 60) -> dict[str, Any]:
+    """The first entry of a kind in the tenant's records, once it is there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pack = json.loads(ok(stack, "export", tenant, "--format", "json"))
+        found = [row for row in pack["ledger"] if row["kind"] == kind]
+        if found:
+            return dict(found[0])
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {kind} entry in the records of {tenant}")
+        time.sleep(1)
 
 
 def wait_for_hook(
