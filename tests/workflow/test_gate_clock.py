@@ -3,6 +3,7 @@ ladder, moved deadlines, the review, and a 90-day stall within its event budget.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -42,6 +43,19 @@ def about(platform: FakePlatform, gate: str) -> list[Notification]:
     return [n for n in platform.sent.values() if n.gate == gate]
 
 
+async def delivered(platform: FakePlatform, gate: str, count: int) -> list[Notification]:
+    """The notifications about a gate once `count` of them reached the sender activity.
+
+    The status counts a notice when the workflow queues it; the activity runs after.
+    """
+    deadline = asyncio.get_running_loop().time() + 10
+    while len(found := about(platform, gate)) < count:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{len(found)} of {count} notifications about {gate} sent")
+        await asyncio.sleep(0.05)
+    return found
+
+
 async def test_reminders_and_the_escalation_ladder_come_at_the_right_moments(
     own_time_env: WorkflowEnvironment,
     started_alone: WorkflowHandle[Any, Any],
@@ -57,7 +71,7 @@ async def test_reminders_and_the_escalation_ladder_come_at_the_right_moments(
     await own_time_env.sleep(timedelta(days=8, hours=1))
     late = await wait_status(handle, lambda s: bool(s.gates) and s.gates[0].escalation_level == 2)
 
-    sent = about(platform, "owner-assignment")
+    sent = await delivered(platform, "owner-assignment", 8)
     timeline = [(n.kind, minutes(n.created_at - opened), sorted(n.recipients)) for n in sent]
     reminder, escalation = NotificationKind.REMINDER, NotificationKind.ESCALATION
     team = sorted([OWNER, TWO_HATS])
@@ -146,7 +160,7 @@ async def test_each_enablement_item_has_its_own_gate_and_a_moved_deadline_moves_
     status = await wait_status(
         handle, lambda s: any(g.gate == walkthrough and g.reminders_sent for g in s.gates)
     )
-    [first] = about(platform, walkthrough)
+    [first] = await delivered(platform, walkthrough, 1)
     assert minutes(new_due - first.created_at) == timedelta(days=2)
     moved_entries = platform.entries("deadline_moved")
     assert moved_entries and moved_entries[0].payload["gate"] == walkthrough
@@ -170,7 +184,7 @@ async def test_sign_offs_are_chased_one_by_one_and_the_review_feedback_like_any_
     await own_time_env.sleep(timedelta(days=3, hours=1))
     await wait_status(handle, lambda s: all(g.reminders_sent == 1 for g in s.gates))
     assert about(platform, "sign-off:customer") == []
-    assert [n.recipients for n in about(platform, "sign-off:support")] == [[SUPPORT]]
+    assert [n.recipients for n in await delivered(platform, "sign-off:support", 1)] == [[SUPPORT]]
 
     await update(handle, "sign_off", SignOff(by=APPROVER, gate=SignOffGate.PLATFORM))
     await update(handle, "sign_off", SignOff(by=SUPPORT, gate=SignOffGate.SUPPORT))
@@ -186,9 +200,9 @@ async def test_sign_offs_are_chased_one_by_one_and_the_review_feedback_like_any_
     assert gate.gate == "review-feedback" and ADMIN in gate.responsible
     await own_time_env.sleep(timedelta(days=6, hours=1))
     await wait_status(handle, lambda s: bool(s.gates) and s.gates[0].escalation_level == 1)
-    escalations = [
-        n for n in about(platform, "review-feedback") if n.kind is NotificationKind.ESCALATION
-    ]
+    # Reminders at 3, 4.5, 5 and 6 days, and the owner told at 6 days.
+    feedback_notices = await delivered(platform, "review-feedback", 5)
+    escalations = [n for n in feedback_notices if n.kind is NotificationKind.ESCALATION]
     assert [n.recipients for n in escalations] == [[OWNER]]
 
     await update(handle, "give_feedback", Feedback(by=ADMIN, text="Glossary sync is slow."))
@@ -224,7 +238,7 @@ async def test_a_ninety_day_stall_with_daily_reminders_stays_within_its_event_bu
     for gate in stalled.gates:
         numbers = sorted(
             int(n.key.rsplit(":", 1)[1])
-            for n in about(platform, gate.gate)
+            for n in await delivered(platform, gate.gate, gate.reminders_sent + 2)
             if n.kind is NotificationKind.REMINDER
         )
         assert numbers == list(range(1, gate.reminders_sent + 1))
