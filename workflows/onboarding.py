@@ -492,14 +492,15 @@ class OnboardingWorkflow(HumanInputs):
             self._publish()
             if self._over_history_budget():
                 await self._continue_as_new()
-            wake = min(g.next_notice_at or g.due_at for g in gates)
+            nearest = min(gates, key=lambda g: g.next_notice_at or g.due_at)
+            wake = nearest.next_notice_at or nearest.due_at
             self._woken = False
             # A timeout means a reminder or escalation fell due: the loop sends it.
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: self._woken,
                     timeout=max(wake - now, timedelta(seconds=1)),
-                    timeout_summary=f"next reminder about {gates[0].title} for "
+                    timeout_summary=f"next reminder about {nearest.title} for "
                     f"{self._status.tenant_id}, {wake:%Y-%m-%d %H:%M:%S} UTC",
                 )
         record.waiting_for = None
