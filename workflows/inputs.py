@@ -13,11 +13,12 @@ from typing import Any
 
 from temporalio import workflow
 
+from workflows.audit_trail import AuditTrail
+
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
 
     from onboarding.checks import CheckResult
-    from onboarding.contract import Contract
     from onboarding.details import current_details
     from onboarding.gates import move_deadline
     from onboarding.inputs import (
@@ -74,32 +75,17 @@ class InputRefused(ValueError):
     """Raised by an update validator: the update is rejected and leaves no history."""
 
 
-class HumanInputs:
+class HumanInputs(AuditTrail):
     """Update and signal handlers of the onboarding workflow (a mixin)."""
 
-    _status: OnboardingStatus
-    _contract: Contract
     _policy: OnboardingPolicy | None
     _retry_requested: dict[StepKey, str]
     _owner_receipt: tuple[str, datetime] | None
     _woken: bool
     """Set by every accepted input, so a waiting gate loop looks again."""
 
-    def _audit(
-        self,
-        kind: str,
-        step: StepKey | None,
-        actor: str,
-        payload: dict[str, Any] | None = None,
-        **fields: Any,
-    ) -> None:
-        raise NotImplementedError  # the workflow queues it for the records store
-
-    def _audit_checks(self, key: StepKey, checks: list[CheckResult]) -> None:
-        raise NotImplementedError
-
     def _awaiting(self, key: StepKey) -> str | None:
-        raise NotImplementedError
+        raise NotImplementedError  # the workflow's: who its current step waits for
 
     def _roster_refusal(self) -> str | None:
         if self._policy is None:

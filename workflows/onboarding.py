@@ -26,9 +26,9 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
     from onboarding import search
-    from onboarding.audit import AuditBatch, AuditEntry
+    from onboarding.audit import AuditEntry
     from onboarding.carryover import Carryover
-    from onboarding.checks import CheckResult, StepRequest, StepResult
+    from onboarding.checks import StepRequest, StepResult
     from onboarding.details import current_details
     from onboarding.gates import (
         GATED_STEPS,
@@ -57,9 +57,7 @@ STEP_ACTIVITY_TIMEOUT = timedelta(minutes=3)
 STEP_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
 """Activities heartbeat while they wait; a worker that died is noticed within this."""
 POLICY_ACTIVITY = "load_policy"
-RECORDS_ACTIVITY = "record_entries"
 NOTIFY_ACTIVITY = "send_notifications"
-AUDIT_BATCH = 50
 NOTIFY_BATCH = 20
 HANDOVER_WAIT = timedelta(minutes=5)
 """How long a run waits for its audit and notification writes before continuing as new."""
@@ -558,64 +556,6 @@ class OnboardingWorkflow(HumanInputs):
             workflow.upsert_search_attributes(updates)
             self._published = visible
         workflow.set_current_details(current_details(status))
-
-    # ------------------------------------------------------------ audit trail
-
-    def _audit(
-        self,
-        kind: str,
-        step: StepKey | None,
-        actor: str,
-        payload: dict[str, Any] | None = None,
-        **fields: Any,
-    ) -> None:
-        """Queue one entry for the records store; a background task writes it."""
-        self._audit_pending.append(self._entry(kind, step, actor, {**(payload or {}), **fields}))
-
-    def _entry(
-        self, kind: str, step: StepKey | None, actor: str, payload: dict[str, Any]
-    ) -> AuditEntry:
-        """The next audit entry; its key numbers on across continued runs."""
-        self._audit_seq += 1
-        return AuditEntry(
-            kind=kind,
-            step=step.value if step else None,
-            actor=actor,
-            occurred_at=workflow.now(),
-            payload=payload,
-            key=f"{self._status.workflow_id}:{self._audit_seq}",
-        )
-
-    def _audit_checks(self, key: StepKey, checks: list[CheckResult]) -> None:
-        for check in checks:
-            self._audit("check", key, "system", check.model_dump(mode="json"))
-
-    async def _record_audit(self) -> None:
-        """Write queued entries in order. Retries until the store answers; the onboarding
-        itself never waits for it, except at the very end (nothing left unrecorded)."""
-        while True:
-            await workflow.wait_condition(lambda: bool(self._audit_pending))
-            batch = self._audit_pending[:AUDIT_BATCH]
-            self._audit_busy = True
-            await workflow.execute_activity(
-                RECORDS_ACTIVITY,
-                AuditBatch(
-                    tenant_id=self._status.tenant_id,
-                    workflow_id=self._status.workflow_id,
-                    opened_at=self._opened_at,
-                    opened_by=self._started_by,
-                    contract=self._contract.model_dump(mode="json"),
-                    entries=batch,
-                ),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
-                summary=f"record {len(batch)} audit entries for {self._status.tenant_id}",
-            )
-            del self._audit_pending[: len(batch)]
-            self._audit_busy = False
-
-    async def _audit_drained(self) -> None:
-        await workflow.wait_condition(lambda: not self._audit_pending and not self._audit_busy)
 
     # ------------------------------------------------------------ notifications
 
