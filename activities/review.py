@@ -45,7 +45,7 @@ class ReviewActivities:
             ``findings`` (each finding) and ``passed`` (the findings' verdict).
         """
         log = _logger(req)
-        findings = review_findings(req.contract, req.usage, req.enablement_opened)
+        findings = review_findings(req.contract, req.usage)
         content = render_review_report(
             req.contract,
             findings,

@@ -16,7 +16,7 @@ Every finding carries a severity (``info``, ``gap`` or ``breach``) and a recomme
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -143,8 +143,7 @@ class ReviewReportRequest(BaseModel):
 
     Attributes:
         contract: The tenant's contract.
-        usage: The usage facts ``gather_usage`` returned.
-        enablement_opened: Enablement items the customer opened; ``None`` when not known.
+        usage: The usage facts ``gather_usage`` returned (``enablement_opened`` included).
         feedback_text: Feedback captured from a customer admin or the CSM, if any yet.
         feedback_by: Who gave it.
         feedback_at: When it was given.
@@ -154,7 +153,6 @@ class ReviewReportRequest(BaseModel):
 
     contract: Contract
     usage: dict[str, Any] = Field(default_factory=dict)
-    enablement_opened: list[str] | None = None
     feedback_text: str | None = None
     feedback_by: str | None = None
     feedback_at: datetime | None = None
@@ -175,7 +173,6 @@ def percentage(share: float) -> str:
 def review_findings(
     contract: Contract,
     usage: Mapping[str, Any],
-    enablement_opened: Sequence[str] | None = None,
     performance_targets: Mapping[SlaTier, PerformanceTarget] = PERFORMANCE_TARGETS,
 ) -> ReviewFindings:
     """Review a live tenant's usage, enablement and performance.
@@ -183,9 +180,9 @@ def review_findings(
     Args:
         contract: The tenant's contract (seats, features, admins, SLA tier).
         usage: Usage figures as ``gather_usage`` returns them; a missing or malformed
-            figure becomes a ``gap`` finding rather than an error.
-        enablement_opened: The enablement items (`EnablementItem` values) the customer
-            opened; ``None`` when nobody knows, which is an ``info`` finding.
+            figure becomes a ``gap`` finding rather than an error. Its
+            ``enablement_opened`` lists the enablement items (`EnablementItem` values) the
+            customer opened; without it nobody knows, which is an ``info`` finding.
         performance_targets: Targets per SLA tier; `PERFORMANCE_TARGETS` by default.
 
     Returns:
@@ -200,7 +197,7 @@ def review_findings(
             f"No performance target for the {tier.value} SLA tier; "
             "give performance_targets an entry for every tier."
         )
-    summary = _summary(contract, usage, enablement_opened)
+    summary = _summary(contract, usage)
     targets = performance_targets[tier]
     findings = [
         *_usage_findings(summary),
@@ -216,9 +213,7 @@ def review_findings(
     )
 
 
-def _summary(
-    contract: Contract, usage: Mapping[str, Any], opened: Sequence[str] | None
-) -> UsageSummary:
+def _summary(contract: Contract, usage: Mapping[str, Any]) -> UsageSummary:
     seats = contract.contract.seats
     active = _number(usage.get("active_users"))
     return UsageSummary(
@@ -230,7 +225,7 @@ def _summary(
         features_used=_strings(usage.get("features_used")),
         admins=[a.email for a in contract.contacts.admins],
         admins_logged_in=_strings(usage.get("admins_logged_in"), lower=True),
-        enablement_opened=None if opened is None else [i.strip() for i in opened],
+        enablement_opened=_strings(usage.get("enablement_opened")),
         api_latency_ms_p95=_number(usage.get("api_latency_ms_p95")),
         error_rate=_number(usage.get("error_rate")),
     )

@@ -286,7 +286,6 @@ class OnboardingWorkflow(HumanInputs):
             feedback_text=feedback.text,
             feedback_by=feedback.by,
             feedback_at=feedback.at,
-            enablement_opened=_opened_items(self._status.usage),
             go_live_at=self._status.go_live_at or workflow.now(),
             reviewed_at=self._status.review_opened_at or workflow.now(),
         )
@@ -630,9 +629,3 @@ class OnboardingWorkflow(HumanInputs):
         workflow.continue_as_new(
             OnboardingInput(contract=self._contract, started_by=self._started_by, carried=carried)
         )
-
-
-def _opened_items(usage: dict[str, object]) -> list[str] | None:
-    """The enablement items the platform saw the customer open, if it reports them."""
-    opened = usage.get("enablement_opened")
-    return [str(item) for item in opened] if isinstance(opened, list) else None

@@ -43,7 +43,6 @@ def report_request(**changes: Any) -> ReviewReportRequest:
     fields: dict[str, Any] = {
         "contract": contract(),
         "usage": healthy_usage(),
-        "enablement_opened": ALL_ITEMS,
         "feedback_text": "Subtitles flow works; dubbing next.",
         "feedback_by": ADMIN,
         "feedback_at": REVIEWED - timedelta(hours=2),

@@ -14,6 +14,7 @@ from tests.review.support import (
     ADMIN,
     file_sha256,
     file_text,
+    healthy_usage,
     modified_ns,
     names_in,
     report_request,
@@ -39,7 +40,7 @@ async def test_report_is_written_with_the_stated_hash(tmp_path: Path) -> None:
     assert result.facts["report"] == {"path": str(path.resolve()), "sha256": sha256}
     assert sha256 in documented.detail
 
-    findings = review_findings(req.contract, req.usage, req.enablement_opened)
+    findings = review_findings(req.contract, req.usage)
     assert result.facts["findings"] == [f.model_dump(mode="json") for f in findings.findings]
     assert result.facts["passed"] is True
     assert {f["subject"] for f in result.facts["findings"] if f["code"] == "feature_unused"} == {
@@ -75,7 +76,7 @@ async def test_a_retried_activity_writes_the_same_report(tmp_path: Path) -> None
 
 
 async def test_request_survives_the_data_converter_round_trip(tmp_path: Path) -> None:
-    req = report_request(enablement_opened=None, feedback_text=None)
+    req = report_request(usage=healthy_usage(enablement_opened=None), feedback_text=None)
 
     again = ReviewReportRequest.model_validate_json(req.model_dump_json())
 

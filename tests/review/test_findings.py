@@ -26,7 +26,7 @@ def codes(findings: ReviewFindings, severity: str) -> list[tuple[str, str | None
 
 
 def test_healthy_tenant_has_no_gaps_and_passes() -> None:
-    findings = review_findings(contract(), healthy_usage(), ALL_ITEMS)
+    findings = review_findings(contract(), healthy_usage())
 
     assert findings.passed and findings.performance_validated
     assert findings.gaps == [] and findings.breaches == []
@@ -53,7 +53,7 @@ def test_review_reads_every_usage_figure_the_platform_reports() -> None:
 def test_unused_contracted_features_are_gaps() -> None:
     usage = healthy_usage(features_used=["subtitles", "glossary"])
 
-    findings = review_findings(contract(), usage, ALL_ITEMS)
+    findings = review_findings(contract(), usage)
 
     unused = [f for f in findings.gaps if f.code == "feature_unused"]
     assert [f.subject for f in unused] == ["dubbing", "sso", "api_access"]
@@ -66,7 +66,7 @@ def test_feature_used_outside_the_contract_is_a_breach() -> None:
     used = [*healthy_usage()["features_used"], "voice_clone"]
     usage = healthy_usage(features_used=used)
 
-    findings = review_findings(contract(), usage, ALL_ITEMS)
+    findings = review_findings(contract(), usage)
 
     assert codes(findings, "breach") == [("uncontracted_feature", "voice_clone")]
     assert not findings.passed
@@ -81,14 +81,16 @@ def test_admins_who_never_logged_in_are_gaps() -> None:
     two_admins = northwind(contacts={"admins": admins, "escalation": escalation})
     usage = healthy_usage(admins_logged_in=["ADA.PARK@northwind.example", "someone@else.example"])
 
-    findings = review_findings(two_admins, usage, ALL_ITEMS)
+    findings = review_findings(two_admins, usage)
 
     assert codes(findings, "gap") == [("admin_never_logged_in", "bo.lind@northwind.example")]
     assert "bo.lind@northwind.example" in findings.gaps[0].action
 
 
 def test_enablement_items_never_opened_are_gaps() -> None:
-    findings = review_findings(contract(), healthy_usage(), ["walkthrough", "admin-guide"])
+    findings = review_findings(
+        contract(), healthy_usage(enablement_opened=["walkthrough", "admin-guide"])
+    )
 
     assert codes(findings, "gap") == [
         ("item_unopened", "security-best-practices"),
@@ -97,14 +99,14 @@ def test_enablement_items_never_opened_are_gaps() -> None:
 
 
 def test_unknown_enablement_opens_are_info_not_gaps() -> None:
-    findings = review_findings(contract(), healthy_usage())
+    findings = review_findings(contract(), healthy_usage(enablement_opened=None))
 
     assert findings.gaps == []
     assert ("item_opens_unknown", None) in codes(findings, "info")
 
 
 def test_nothing_opened_makes_every_item_a_gap() -> None:
-    findings = review_findings(contract(), healthy_usage(), [])
+    findings = review_findings(contract(), healthy_usage(enablement_opened=[]))
 
     assert [s for c, s in codes(findings, "gap") if c == "item_unopened"] == ALL_ITEMS
 
@@ -119,7 +121,7 @@ def test_nothing_opened_makes_every_item_a_gap() -> None:
     ],
 )
 def test_active_users_are_measured_against_seats(active: int, severity: str, words: str) -> None:
-    findings = review_findings(contract(), healthy_usage(active_users=active), ALL_ITEMS)
+    findings = review_findings(contract(), healthy_usage(active_users=active))
 
     seats = findings.findings[0]
     assert (seats.code, seats.severity) == ("seat_utilisation", severity)
@@ -127,7 +129,7 @@ def test_active_users_are_measured_against_seats(active: int, severity: str, wor
 
 
 def test_nothing_localised_is_a_gap() -> None:
-    findings = review_findings(contract(), healthy_usage(minutes_localised=0), ALL_ITEMS)
+    findings = review_findings(contract(), healthy_usage(minutes_localised=0))
 
     assert codes(findings, "gap") == [("minutes_localised", None)]
 
@@ -141,7 +143,7 @@ def test_performance_breach_depends_on_the_tier(
 ) -> None:
     usage = healthy_usage(api_latency_ms_p95=900.0, error_rate=0.015)
 
-    findings = review_findings(contract(tier), usage, ALL_ITEMS)
+    findings = review_findings(contract(tier), usage)
 
     breached = {code for code, _ in codes(findings, "breach")}
     assert ("api_latency_p95" in breached) is latency_breached
@@ -152,7 +154,7 @@ def test_performance_breach_depends_on_the_tier(
 def test_standard_tier_breaches_only_past_its_own_targets() -> None:
     usage = healthy_usage(api_latency_ms_p95=1600.0, error_rate=0.03)
 
-    findings = review_findings(contract("standard"), usage, ALL_ITEMS)
+    findings = review_findings(contract("standard"), usage)
 
     latency, errors = findings.in_area("performance")
     assert latency.severity == errors.severity == "breach"
@@ -172,17 +174,22 @@ def test_enterprise_targets_are_the_strictest() -> None:
 def test_targets_can_be_given_and_must_cover_the_tier() -> None:
     strict = {SlaTier.ENTERPRISE: PerformanceTarget(api_latency_ms_p95=300, error_rate=0.001)}
 
-    findings = review_findings(contract(), healthy_usage(), ALL_ITEMS, strict)
+    findings = review_findings(contract(), healthy_usage(), performance_targets=strict)
 
     assert codes(findings, "breach") == [("api_latency_p95", None), ("error_rate", None)]
     with pytest.raises(ValueError, match="standard SLA tier"):
-        review_findings(contract("standard"), healthy_usage(), ALL_ITEMS, strict)
+        review_findings(contract("standard"), healthy_usage(), performance_targets=strict)
 
 
 def test_missing_or_malformed_figures_are_gaps_and_performance_is_unvalidated() -> None:
-    usage = {"active_users": "many", "features_used": None, "error_rate": True}
+    usage = {
+        "active_users": "many",
+        "features_used": None,
+        "error_rate": True,
+        "enablement_opened": ALL_ITEMS,
+    }
 
-    findings = review_findings(contract(), usage, ALL_ITEMS)
+    findings = review_findings(contract(), usage)
 
     assert [s for c, s in codes(findings, "gap") if c == "figure_missing"] == [
         "active_users",

@@ -10,7 +10,7 @@ import pytest
 from onboarding.review import ReviewFindings, review_findings
 from review import render_review_report
 from tests.activities.support import northwind
-from tests.review.support import ADMIN, ALL_ITEMS, GO_LIVE, REVIEWED, contract, healthy_usage
+from tests.review.support import ADMIN, GO_LIVE, REVIEWED, contract, healthy_usage
 
 SECTIONS = [
     "## Summary",
@@ -29,8 +29,9 @@ def troubled() -> ReviewFindings:
         admins_logged_in=[],
         api_latency_ms_p95=950.5,
         error_rate=0.004,
+        enablement_opened=["walkthrough"],
     )
-    return review_findings(contract(), usage, ["walkthrough"])
+    return review_findings(contract(), usage)
 
 
 def table_rows(report: str, heading: str) -> list[list[str]]:
@@ -83,7 +84,7 @@ def test_usage_enablement_and_performance_sections_show_the_figures() -> None:
 
 
 def test_healthy_review_reads_as_passed_without_gaps() -> None:
-    findings = review_findings(contract(), healthy_usage(), ALL_ITEMS)
+    findings = review_findings(contract(), healthy_usage())
 
     report = render_review_report(contract(), findings, "All good.", GO_LIVE, REVIEWED)
 
@@ -117,7 +118,7 @@ def test_missing_feedback_says_how_to_capture_it() -> None:
 
 
 def test_late_review_and_unreported_performance_are_called_out() -> None:
-    findings = review_findings(contract(), {}, None)
+    findings = review_findings(contract(), {})
 
     report = render_review_report(contract(), findings, None, GO_LIVE, GO_LIVE + timedelta(days=31))
 

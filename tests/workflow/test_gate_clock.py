@@ -212,9 +212,9 @@ async def test_sign_offs_are_chased_one_by_one_and_the_review_feedback_like_any_
     assert request.feedback_text == "Glossary sync is slow."
     # The platform's figures reach the report, enablement opens included.
     assert request.usage["active_users"] == 7
-    assert request.enablement_opened == ["walkthrough", "admin-guide"]
+    assert request.usage["enablement_opened"] == ["walkthrough", "admin-guide"]
     # ... so the report names the two items the customer never opened as gaps.
-    findings = review_findings(request.contract, request.usage, request.enablement_opened)
+    findings = review_findings(request.contract, request.usage)
     unopened = {f.subject for f in findings.gaps if f.code == "item_unopened"}
     assert unopened == {"security-best-practices", "support-overview"}
 
