@@ -20,11 +20,11 @@ from rich.console import Console
 from starter.demo import drive_onboarding
 from starter.devstack import DevStack, Ports
 from worker.client import connect
-from worker.config import EXAMPLES_DIR, Settings
+from worker.config import EXAMPLES_DIR, Settings, load_settings
 
 
 async def _rounds(stack: DevStack, rounds: int) -> list[float]:
-    settings = Settings()
+    settings = load_settings(Settings)
     settings.temporal.address = stack.temporal_address
     settings.ui_url = stack.ui_url
     client = await connect(settings.temporal)

@@ -1,6 +1,6 @@
 """`onboard`: start onboardings, give sign-offs, watch progress, run the embedded stack.
 
-Exit codes: 0 done, 1 refused (bad input, not allowed, not open yet), 2 usage,
+Exit codes: 0 done, 1 refused (bad input, not allowed, not open yet), 2 usage or invalid settings,
 3 Temporal / worker / platform unreachable, 4 unknown tenant.
 """
 
@@ -39,7 +39,7 @@ from starter import ops, records_cli, render
 from starter.errors import CliError, ExitCode
 from starter.sandbox_cli import sandbox_app
 from worker.client import connect
-from worker.config import Settings
+from worker.config import InvalidSettings, Settings, load_settings
 
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def _client() -> tuple[Client, Settings]:
-    settings = Settings()
+    settings = load_settings(Settings)
     try:
         client = await connect(settings.temporal)
     except RuntimeError as exc:
@@ -346,7 +346,7 @@ def worker() -> None:
     """Run a worker alone (settings from ONBOARDING_* and TEMPORAL_* variables)."""
     from worker.main import run_worker
 
-    _run(run_worker(Settings()))
+    _run(run_worker(load_settings(Settings)))
 
 
 @app.command()
@@ -362,7 +362,7 @@ def dev(
     """Run the embedded stack in the foreground: dev server, sandbox platform, worker."""
     from starter.devstack import DevStack, Ports, StackError, run_until_stopped
 
-    roster_file = (roster or Settings().roster_file).resolve()
+    roster_file = (roster or load_settings(Settings).roster_file).resolve()
     stack = DevStack(
         data_dir=data_dir.resolve(),
         roster=roster_file,
@@ -417,15 +417,28 @@ def main(argv: list[str] | None = None) -> None:
     os._exit(code)
 
 
+def run_failed(exc: CliError) -> int:
+    """Print a user-facing failure (a sentence and its details) and return its exit code."""
+    # markup=False / Text: messages carry file names and user input, never rich markup
+    err.print(Text.assemble(("error:", "bold red"), " ", exc.message), highlight=False)
+    for line in exc.details:
+        err.print(f"  - {line}", highlight=False, markup=False)
+    return int(exc.code)
+
+
 def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
+    except InvalidSettings as exc:
+        return run_failed(
+            CliError(
+                "the settings are invalid; fix these environment variables and run again:",
+                ExitCode.USAGE,
+                details=exc.problems,
+            )
+        )
     except CliError as exc:
-        # markup=False / Text: messages carry file names and user input, never rich markup
-        err.print(Text.assemble(("error:", "bold red"), " ", exc.message), highlight=False)
-        for line in exc.details:
-            err.print(f"  - {line}", highlight=False, markup=False)
-        return int(exc.code)
+        return run_failed(exc)
     except (typer.Exit, click.exceptions.Exit) as exc:
         return int(exc.exit_code)
     except (typer.Abort, click.exceptions.Abort):

@@ -26,7 +26,7 @@ from starter.devstack import DevStack, StackError, port_open
 from starter.errors import CliError, ExitCode
 from starter.render import print_status, when
 from worker.client import connect
-from worker.config import EXAMPLES_DIR, Settings
+from worker.config import EXAMPLES_DIR, Settings, load_settings
 
 OWNER = "olivia@localizevideos.example"
 PLATFORM_APPROVER = "priya@localizevideos.example"
@@ -51,7 +51,7 @@ def demo_contract() -> Contract:
 
 
 async def run_demo(out: Console) -> None:
-    settings = Settings()
+    settings = load_settings(Settings)
     stack: DevStack | None = None
     host, _, port = settings.temporal.address.rpartition(":")
     if port.isdigit() and port_open(

@@ -24,7 +24,7 @@ from records.export import export_json, export_markdown
 from records.store import RecordsStore
 from starter.artifacts import commit_to_git, push_to_webhook, sha256
 from starter.errors import CliError, ExitCode
-from worker.config import Settings
+from worker.config import Settings, load_settings
 
 out = Console(soft_wrap=True, markup=False)
 
@@ -36,7 +36,7 @@ class ExportFormat(StrEnum):
 
 @contextmanager
 def _store() -> Iterator[RecordsStore]:
-    settings = Settings()
+    settings = load_settings(Settings)
     url = settings.records_url()
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise CliError(

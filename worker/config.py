@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from onboarding.contract import SlaTier
 from onboarding.ladder import Ladder, Rung
@@ -68,6 +70,11 @@ class Settings(BaseSettings):
     """Base URL of the Temporal Web UI, for links."""
     log_level: str = "INFO"
 
+    @model_validator(mode="after")
+    def _ladder_valid(self) -> Settings:
+        self.ladder()  # a bad reminder or escalation setting is refused here, at start-up
+        return self
+
     def ladder(self) -> Ladder:
         """The reminder and escalation ladder (scaled down with `gate_deadline`)."""
         return Ladder(
@@ -80,3 +87,41 @@ class Settings(BaseSettings):
         from records.db import default_url
 
         return self.database_url or default_url(self.data_dir)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+class InvalidSettings(ValueError):
+    """Environment variables that do not make valid settings; each problem names its one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def load_settings(factory: type[S]) -> S:
+    """Build settings (`Settings`, `NotifySettings`) from the environment, or raise
+    `InvalidSettings` naming every bad variable (`ONBOARDING_REMIND_EVERY: ...`)."""
+    try:
+        return factory()
+    except SettingsError as err:  # a JSON value that does not parse
+        raise InvalidSettings([str(err)]) from None
+    except ValidationError as err:
+        prefix = _env_prefix(err.title, factory)
+        raise InvalidSettings(
+            [
+                f"{(prefix + '_'.join(str(p) for p in e['loc'])).upper()}: {e['msg']}"
+                if e["loc"]
+                else e["msg"]
+                for e in err.errors()
+            ]
+        ) from None
+
+
+def _env_prefix(title: str, factory: type[BaseSettings]) -> str:
+    """The variable prefix of the settings class a validation error is about."""
+    for cls in (factory, Settings, TemporalSettings):
+        if cls.__name__ == title:
+            return str(cls.model_config.get("env_prefix", ""))
+    return ""

@@ -24,7 +24,7 @@ from notify.settings import NotifySettings, build_senders
 from records.db import make_engine, migrate
 from records.store import RecordsStore
 from worker.client import connect
-from worker.config import Settings
+from worker.config import Settings, load_settings
 from worker.logging import configure_logging
 from workflows.onboarding import OnboardingWorkflow
 
@@ -36,7 +36,7 @@ async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator
     """A running worker for the onboarding task queue; stops when the block exits."""
     url = settings.records_url()
     await asyncio.to_thread(migrate, url)
-    notify_settings = NotifySettings()  # a bad notification setting stops the start here
+    notify_settings = load_settings(NotifySettings)  # a bad one stops the start here
     engine = make_engine(url)
     try:
         async with _worker(client, settings, notify_settings, RecordsStore(engine)) as worker:

@@ -24,10 +24,11 @@ ACTOR = "olivia@localizevideos.example"
 UNREACHABLE = "cannot reach Temporal"
 
 
-def onboard(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def onboard(*args: str | Path, **variables: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "ONBOARDING_"))}
     env["TEMPORAL_ADDRESS"] = CLOSED
     env["NO_COLOR"] = "1"
+    env.update(variables)
     return subprocess.run(
         [sys.executable, "-m", "starter", *map(str, args)],
         cwd=ROOT,
@@ -181,4 +182,22 @@ def test_status_with_temporal_down_exits_3() -> None:
     assert result.returncode == 3, result.stderr
     assert f"{UNREACHABLE} at {CLOSED}" in result.stderr
     assert "onboard dev" in result.stderr
+    no_traceback(result)
+
+
+def test_invalid_settings_name_each_variable_and_exit_2() -> None:
+    result = onboard(
+        "status",
+        "northwind-studios",
+        ONBOARDING_REMIND_EVERY="daily",
+        ONBOARDING_HISTORY_BUDGET="5",
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert "the settings are invalid" in result.stderr
+    assert "ONBOARDING_REMIND_EVERY: Input should be a valid timedelta" in result.stderr
+    assert "ONBOARDING_HISTORY_BUDGET: Input should be greater than or equal to 100" in (
+        result.stderr
+    )
+    assert UNREACHABLE not in result.stderr  # refused before connecting
     no_traceback(result)

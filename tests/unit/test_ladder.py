@@ -13,12 +13,13 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from notify.settings import NotifySettings
 from onboarding.contract import SlaTier
 from onboarding.ladder import MIN_REMINDER_INTERVAL, Audience, Ladder, Rung
 from onboarding.policy import GATE_DEADLINES, OnboardingPolicy
 from onboarding.problems import load_roster
 from tests.conftest import EXAMPLES
-from worker.config import Settings
+from worker.config import InvalidSettings, Settings, load_settings
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HEAD_OF_SUPPORT = "head.support@localizevideos.example"
@@ -373,3 +374,39 @@ def test_settings_ladder_refuses_a_negative_reminder(clean_env: pytest.MonkeyPat
 
     with pytest.raises(ValidationError, match="positive durations"):
         Settings().ladder()
+
+
+def test_load_settings_names_the_variables_of_every_settings_class(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    clean_env.setenv("ONBOARDING_REMIND_BEFORE", '["-P1D"]')
+    clean_env.setenv("TEMPORAL_TLS", "maybe")
+
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(Settings)
+
+    problems = raised.value.problems
+    assert any(p.startswith("TEMPORAL_TLS: Input should be a valid boolean") for p in problems)
+    clean_env.delenv("TEMPORAL_TLS")
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(Settings)
+    assert raised.value.problems == [
+        "ONBOARDING_REMIND_BEFORE: Value error, reminders come before the deadline: "
+        "give positive durations"
+    ]
+
+
+def test_load_settings_says_a_json_value_does_not_parse(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("ONBOARDING_ESCALATION_LADDER", "owner after a day")
+
+    with pytest.raises(InvalidSettings, match="escalation_ladder"):
+        load_settings(Settings)
+
+
+def test_load_settings_refuses_incomplete_notification_settings(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    clean_env.setenv("ONBOARDING_NOTIFY_SMTP_HOST", "smtp.example")
+
+    with pytest.raises(InvalidSettings, match="ONBOARDING_NOTIFY_SMTP_FROM is required"):
+        load_settings(NotifySettings)
