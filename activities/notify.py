@@ -21,6 +21,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.evidence import activity_logger
+from approvals.issuer import LinkIssuer
 from notify.outbox import OutboxConflict, OutboxStore
 from notify.senders import DeliveryFailed, Sender
 from onboarding.notifications import Notification, NotificationBatch
@@ -44,9 +45,11 @@ class NotifyActivities:
         outbox: OutboxStore,
         senders: Sequence[Sender],
         records: RecordsStore | None = None,
+        links: LinkIssuer | None = None,
     ) -> None:
         """Deliver through `senders` (at least one; see `notify.settings.build_senders`),
-        and record each delivery in `records` when given.
+        record each delivery in `records` when given, and add each invite's personal
+        link with `links`.
 
         Raises:
             ValueError: No sender was given.
@@ -56,6 +59,7 @@ class NotifyActivities:
         self._outbox = outbox
         self._senders = tuple(senders)
         self._records = records
+        self._links = links
 
     @activity.defn(name="send_notifications")
     async def send_notifications(self, batch: NotificationBatch) -> list[str]:
@@ -109,9 +113,10 @@ class NotifyActivities:
             await self._record(n, row)
             return row.reference or ""
         errors: list[str] = []
+        outgoing = await self._with_link(n)
         for sender in self._senders:
             try:
-                reference = await sender.send(n)
+                reference = await sender.send(outgoing)
             except DeliveryFailed as failed:
                 errors.append(f"{sender.channel}: {failed}")
             except Exception as unexpected:
@@ -131,6 +136,18 @@ class NotifyActivities:
             f"notification {n.key} not delivered (attempt {failed_row.attempts}): {summary}",
             type=NOT_DELIVERED,
         )
+
+    async def _with_link(self, n: Notification) -> Notification:
+        """The notification as delivered: an invite gets its admin's personal link."""
+        if n.link is None:
+            return n
+        if self._links is None:
+            raise ApplicationError(
+                f"invite {n.key} needs a personal link, but this worker has no link key "
+                "(ONBOARDING_LINK_KEY_FILE); it is retried once one is configured",
+                type=NOT_DELIVERED,
+            )
+        return await self._links.with_link(n, datetime.now(UTC))
 
     async def _record(self, n: Notification, row: Outbox) -> None:
         """Put the delivery in the onboarding's records, once per notification key."""

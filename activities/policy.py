@@ -26,6 +26,7 @@ class PolicyActivities:
         gate_deadlines: dict[SlaTier, timedelta] | None = None,
         ladder: Ladder | None = None,
         history_budget: int = HISTORY_BUDGET,
+        approvals_keys: list[str] | None = None,
     ) -> None:
         self._roster_file = roster_file
         self._review_after = review_after
@@ -34,6 +35,7 @@ class PolicyActivities:
         self._gate_deadlines = {**GATE_DEADLINES, **(gate_deadlines or {})}
         self._ladder = ladder or Ladder()
         self._history_budget = history_budget
+        self._approvals_keys = list(approvals_keys or [])
 
     @activity.defn(name="load_policy")
     async def load_policy(self, tenant_id: str) -> OnboardingPolicy:
@@ -55,4 +57,5 @@ class PolicyActivities:
             gate_deadline_override=self._gate_deadline,
             ladder=self._ladder,
             history_budget=self._history_budget,
+            approvals_keys=self._approvals_keys,
         )

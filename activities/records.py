@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from onboarding.audit import AuditBatch
+from onboarding.audit import RECORD_REJECTED, AuditBatch, RecordedBatch
+from records.errors import IdempotencyConflict, UnknownTenant
 from records.store import RecordsStore
 
 
@@ -17,22 +19,52 @@ class RecordsActivities:
         self._store = store
 
     @activity.defn(name="record_entries")
-    async def record_entries(self, batch: AuditBatch) -> int:
-        """Write a batch of entries (opening the onboarding's record first if needed)."""
+    async def record_entries(self, batch: AuditBatch) -> RecordedBatch:
+        """Write a batch of entries (opening the onboarding's record first if needed).
+
+        An entry the store refuses is named in the result and the others are written:
+        retrying cannot make it acceptable, and it must not hold the rest up.
+
+        Raises:
+            ApplicationError: `RecordRejected` (not retried) when the onboarding's record
+                does not exist and the batch cannot open it.
+        """
         return await asyncio.to_thread(self._write, batch)
 
-    def _write(self, batch: AuditBatch) -> int:
-        self._store.ensure_onboarding(
-            batch.tenant_id, batch.workflow_id, batch.contract, batch.opened_at, batch.opened_by
-        )
-        for entry in batch.entries:
-            self._store.append(
+    def _write(self, batch: AuditBatch) -> RecordedBatch:
+        if batch.contract is not None:
+            self._store.ensure_onboarding(
                 batch.tenant_id,
-                entry.kind,
-                entry.step,
-                entry.actor,
-                entry.occurred_at,
-                entry.payload,
-                entry.key,
+                batch.workflow_id,
+                batch.contract,
+                batch.opened_at,
+                batch.opened_by,
             )
-        return len(batch.entries)
+        rejected: list[str] = []
+        written = 0
+        for entry in batch.entries:
+            try:
+                self._store.append(
+                    batch.tenant_id,
+                    entry.kind,
+                    entry.step,
+                    entry.actor,
+                    entry.occurred_at,
+                    entry.payload,
+                    entry.key,
+                )
+            except UnknownTenant:
+                raise ApplicationError(
+                    f"no record of {batch.tenant_id} to append to (was it deleted?)",
+                    type=RECORD_REJECTED,
+                    non_retryable=True,
+                ) from None
+            except (ValueError, IdempotencyConflict) as err:
+                rejected.append(f"{entry.key} ({entry.kind}): {str(err)[:300]}")
+                activity.logger.error("audit entry rejected", extra={"key": entry.key})
+            else:
+                written += 1
+        head = self._store.onboarding(batch.tenant_id)
+        return RecordedBatch(
+            written=written, head_seq=head.head_seq, head_hash=head.head_hash, rejected=rejected
+        )

@@ -64,7 +64,8 @@ def _reference(value: str) -> str:
 class WebhookSender:
     """POSTs each notification as JSON to a URL.
 
-    The body is `Notification.model_dump(mode="json")`; the request carries an
+    The body is `Notification.model_dump(mode="json")` (without its link request: an
+    invite's link is already in its body); the request carries an
     `Idempotency-Key` header (the notification's key), so a receiver can drop the
     duplicate of a retried delivery, and `Authorization: Bearer <token>` if a token is
     set. Any 2xx answer is a delivery; its reference is the `id` of a JSON object
@@ -122,7 +123,7 @@ class WebhookSender:
         try:
             response = await self._client.post(
                 self._url.get_secret_value(),
-                json=n.model_dump(mode="json"),
+                json=n.model_dump(mode="json", exclude={"link"}),
                 headers=headers,
                 timeout=self._timeout,
             )

@@ -3,12 +3,14 @@ they configure."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notify.mailbox import MailboxSender
 from notify.senders import DEFAULT_TIMEOUT_SECONDS, LogSender, Sender, SmtpSender, WebhookSender
 
 
@@ -37,6 +39,9 @@ class NotifySettings(BaseSettings):
     """Upgrade to TLS with STARTTLS (certificate verified) before logging in and sending."""
     timeout_seconds: float = Field(default=DEFAULT_TIMEOUT_SECONDS, gt=0)
     """Timeout of each delivery attempt's network operations."""
+    mailbox_dir: Path | None = None
+    """A folder that receives each notification as a JSON file (`onboard dev` sets it;
+    development and tests only)."""
 
     @field_validator(
         "webhook_url",
@@ -101,4 +106,6 @@ def build_senders(settings: NotifySettings, http: httpx.AsyncClient) -> list[Sen
                 timeout=settings.timeout_seconds,
             )
         )
+    if settings.mailbox_dir is not None:
+        senders.append(MailboxSender(settings.mailbox_dir))
     return senders or [LogSender()]

@@ -27,5 +27,20 @@ class AuditBatch(BaseModel):
     workflow_id: str
     opened_at: datetime
     opened_by: str
-    contract: dict[str, Any]
+    contract: dict[str, Any] | None = None
+    """The contract summary, sent until the record is opened (then left out)."""
     entries: list[AuditEntry]
+
+
+class RecordedBatch(BaseModel):
+    """What `record_entries` answers: the record's newest entry after the write."""
+
+    written: int
+    head_seq: int
+    head_hash: str | None = None
+    rejected: list[str] = Field(default_factory=list)
+    """Entries the store refused, each `<key> (<kind>): <why>`; the rest were written."""
+
+
+RECORD_REJECTED = "RecordRejected"
+"""ApplicationError type: the records store refused an entry (not retried)."""

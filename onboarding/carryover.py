@@ -30,3 +30,9 @@ class Carryover(BaseModel):
     retry_requested: dict[StepKey, str] = Field(default_factory=dict)
     runs: int = 1
     """Runs so far, this one included."""
+    nonces: dict[str, datetime] = Field(default_factory=dict)
+    """Nonces of signed inputs taken lately (accepted or refused), with their signing time."""
+    refused_digests: list[str] = Field(default_factory=list)
+    """Digests of inputs refused lately: the same one again is turned away for free."""
+    record_opened: bool = False
+    """The records store holds the onboarding (its contract went with the first batch)."""

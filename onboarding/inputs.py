@@ -1,8 +1,13 @@
-"""Human inputs to an onboarding. Each is both a validated update (CLI) and a signal (Web UI)."""
+"""Human inputs to an onboarding: their names and payloads.
+
+Each travels signed in an `onboarding.proof.Envelope`, as the `input` update (the CLI) or
+as a signal (the Web UI); `onboarding.catalog` says who may give each and what it changes.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -10,11 +15,28 @@ from onboarding.contract import Email
 from onboarding.steps import EnablementItem, SignOffGate, StepKey
 
 
+class InputName(StrEnum):
+    """Every human input, by the name it travels under (and the Web UI signal's name)."""
+
+    ASSIGN_OWNER = "assign_owner"
+    RECORD_ENABLEMENT = "record_enablement"
+    SIGN_OFF = "sign_off"
+    GIVE_FEEDBACK = "give_feedback"
+    RETRY_STEP = "retry_step"
+    REQUEST_DEVIATION = "request_deviation"
+    APPROVE_DEVIATION = "approve_deviation"
+    REJECT_DEVIATION = "reject_deviation"
+    MOVE_DEADLINE = "move_deadline"
+    LINK_REFUSED = "link_refused"
+    """The approvals service reports a customer link it refused (expired, used, not theirs)."""
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     by: Email
-    """Who sends it. Checked against the roster or the contract; never trusted blindly."""
+    """Who gives it: always the signer the proof verified (a payload naming someone else
+    is refused); the rules then check the roster or the contract."""
 
 
 class AssignOwner(_Input):
@@ -27,7 +49,7 @@ class RecordEnablement(_Input):
     """Record one customer-enablement item with its evidence (PHASE-33 Step 6)."""
 
     item: EnablementItem
-    evidence: str = Field(min_length=1)
+    evidence: str = Field(min_length=1, max_length=2000)
     """Link to the recording, document or ticket: no verbal-only enablement."""
 
     @field_validator("evidence")
@@ -44,7 +66,7 @@ class SignOff(_Input):
     """A go-live sign-off (PHASE-33 Step 7)."""
 
     gate: SignOffGate
-    note: str | None = None
+    note: str | None = Field(default=None, max_length=2000)
 
 
 class Feedback(_Input):
@@ -63,7 +85,7 @@ class RequestDeviation(_Input):
     """Ask to pass over one blocked check; a second person must approve it."""
 
     step: StepKey
-    check: str = Field(min_length=1)
+    check: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=10, max_length=2000)
     """Why passing it over is acceptable, in words an auditor can judge."""
 
@@ -71,8 +93,8 @@ class RequestDeviation(_Input):
 class DecideDeviation(_Input):
     """Approve or reject a requested deviation (a platform_approver, not the requester)."""
 
-    deviation_id: str = Field(min_length=1)
-    note: str | None = None
+    deviation_id: str = Field(min_length=1, max_length=16, pattern=r"^DEV-[0-9]{1,6}$")
+    note: str | None = Field(default=None, max_length=2000)
 
 
 class ApproveDeviation(DecideDeviation):
@@ -93,11 +115,16 @@ class MoveDeadline(_Input):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class ReportRefusal(_Input):
-    """The CLI reports an update the workflow refused, so the refusal is kept on record."""
+class LinkRefused(_Input):
+    """The approvals service refused a customer's one-time link; kept on record.
 
-    input: str = Field(min_length=1)
-    reason: str = Field(min_length=1)
+    Only the approvals service may send it; `by` is the admin the link was sent to.
+    """
+
+    gate: str = Field(min_length=1, max_length=64)
+    attempted_as: str = Field(min_length=1, max_length=254)
+    """The address the person redeeming it gave."""
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class Receipt(BaseModel):

@@ -32,6 +32,27 @@ class NotificationKind(StrEnum):
     """A gate is past its deadline: the next rung of the escalation ladder is told."""
     INFO = "info"
     """Anything else worth telling someone (a gate opened, a deadline moved, ...)."""
+    INVITE = "invite"
+    """A customer gate opened: a named admin gets their personal one-time link."""
+
+
+class LinkRequest(BaseModel):
+    """A personal link to add to a notification when it is sent.
+
+    The workflow asks for it; the sending activity makes it (the secret behind a link
+    never enters workflow history) and appends it to the body.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    workflow_id: str = Field(min_length=1, max_length=200)
+    admin: Email
+    """The only person the link works for."""
+    gate: str = Field(min_length=1, max_length=GATE_MAX_LENGTH)
+    input: str = Field(min_length=1, max_length=64)
+    """What redeeming it gives: `sign_off` (customer) or `give_feedback`."""
+    expires_at: AwareDatetime
+    """The gate's deadline: the link stops working then, or when the gate closes."""
 
 
 class Notification(BaseModel):
@@ -60,6 +81,8 @@ class Notification(BaseModel):
     """Plain text."""
     created_at: AwareDatetime
     """When the workflow produced it (normalised to UTC)."""
+    link: LinkRequest | None = None
+    """Set for invites: the sender adds this recipient's personal link to the body."""
 
     @field_validator("recipients")
     @classmethod

@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field, field_validator
 
 from onboarding.carryover import Carryover
 from onboarding.contract import Contract, SlaTier
+from onboarding.keys import PublicKeyText
 from onboarding.ladder import Ladder
+from onboarding.proof import Keyring, Proof
 from onboarding.roster import Roster
 
 GATE_DEADLINES: dict[SlaTier, timedelta] = {
@@ -44,6 +46,12 @@ class OnboardingPolicy(BaseModel):
     """Events one run of the workflow may hold before it continues as new."""
     ladder: Ladder = Field(default_factory=Ladder)
     """Reminder and escalation times, meant for the tier deadlines above."""
+    approvals_keys: list[PublicKeyText] = Field(default_factory=list, max_length=8)
+    """Public keys of the approvals service, which vouches for customer admins."""
+
+    def keyring(self) -> Keyring:
+        """The keys whose signatures this onboarding accepts."""
+        return Keyring(staff=self.roster.keys_by_person(), approvals=tuple(self.approvals_keys))
 
     def tier_deadline(self, tier: SlaTier) -> timedelta:
         return self.gate_deadlines.get(tier, GATE_DEADLINES[tier])
@@ -74,5 +82,17 @@ class OnboardingInput(BaseModel):
 
     contract: Contract
     started_by: str
+    start_proof: Proof | None = None
+    """The starter's signature over `start_payload(contract, started_by)` (input `start`);
+    the workflow verifies it before anything else."""
     carried: Carryover | None = None
     """Set only when a run continues as new: the state it takes over."""
+
+
+START = "start"
+"""The name a start is signed under."""
+
+
+def start_payload(contract: Contract, started_by: str) -> dict[str, object]:
+    """What a start's signature covers: the whole contract and who starts it."""
+    return {"contract": contract.model_dump(mode="json"), "started_by": started_by}

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from onboarding.contract import Email
+from onboarding.keys import PublicKeyText
 
 
 class Role(StrEnum):
@@ -18,12 +19,28 @@ class Role(StrEnum):
     SUPPORT_LEAD = "support_lead"
 
 
+MAX_KEYS = 8
+"""Public keys one person may have on the roster at once (rotation needs two)."""
+MAX_PEOPLE = 1000
+
+
 class Person(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     email: Email
-    roles: list[Role] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    public_keys: list[PublicKeyText] = Field(default_factory=list, max_length=MAX_KEYS)
+    """Their Ed25519 public keys (`onboard keygen` prints one). Someone without a key can do
+    nothing: every input must be signed. Several keys let one be rotated in before the old
+    one is removed; removing a key revokes it."""
+
+    @field_validator("public_keys")
+    @classmethod
+    def _distinct_keys(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists the same public key twice")
+        return value
 
 
 class Roster(BaseModel):
@@ -31,7 +48,7 @@ class Roster(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    people: list[Person] = Field(min_length=1)
+    people: list[Person] = Field(min_length=1, max_length=MAX_PEOPLE)
 
     @field_validator("people")
     @classmethod
@@ -39,11 +56,18 @@ class Roster(BaseModel):
         emails = [p.email for p in value]
         if len(set(emails)) != len(emails):
             raise ValueError("lists the same e-mail twice; give each person one entry")
+        keys = [k for p in value for k in p.public_keys]
+        if len(set(keys)) != len(keys):
+            raise ValueError("gives two people the same public key; each person has their own")
         return value
 
     def find(self, email: str) -> Person | None:
         wanted = email.strip().lower()
         return next((p for p in self.people if p.email == wanted), None)
+
+    def keys_by_person(self) -> dict[str, tuple[str, ...]]:
+        """Every person's public keys, by e-mail (for verifying their signatures)."""
+        return {p.email: tuple(p.public_keys) for p in self.people}
 
     def has_role(self, email: str, role: Role) -> bool:
         person = self.find(email)

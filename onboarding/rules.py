@@ -6,7 +6,7 @@ refused, written for the person who sent it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from onboarding.contract import Contract
 from onboarding.gates import is_closed
@@ -21,6 +21,9 @@ from onboarding.inputs import (
     SignOff,
 )
 from onboarding.policy import REVIEW_LIMIT
+
+DEADLINE_HORIZON = timedelta(days=365)
+"""The furthest a gate's deadline may be moved ahead."""
 from onboarding.roster import Role, Roster
 from onboarding.status import OnboardingStatus
 from onboarding.steps import OnboardingState, SignOffGate, StepKey, StepStatus
@@ -186,6 +189,11 @@ def refusal_move_deadline(
         )
     if inp.due <= now:
         return f"the new deadline {inp.due.isoformat()} is not in the future ({now.isoformat()})"
+    if inp.due > now + DEADLINE_HORIZON:
+        return (
+            f"the new deadline {inp.due.isoformat()} is more than a year ahead; "
+            "give a deadline within a year"
+        )
     if gate.step is StepKey.POST_ONBOARDING_REVIEW and status.go_live_at is not None:
         latest = status.go_live_at + REVIEW_LIMIT
         if inp.due > latest:

@@ -58,6 +58,8 @@ class GateRecord(BaseModel):
     """When the next reminder or escalation goes out."""
     deadline_moves: int = 0
     deadline_moved_by: str | None = None
+    invited_for: int | None = None
+    """For customer gates: the deadline (count of moves) the admins' links were sent for."""
 
     def notify(self, recipients: list[str]) -> None:
         self.notified += [r for r in recipients if r not in self.notified]
@@ -108,6 +110,21 @@ class FeedbackRecord(BaseModel):
     text: str
 
 
+class RecordHead(BaseModel):
+    """The newest entry of the onboarding's record, as the workflow last saw it written.
+
+    `onboard verify` holds the records store against it: an entry changed, removed from
+    the end, or a whole onboarding deleted shows as tampering.
+    """
+
+    seq: int = Field(ge=0)
+    hash: str | None = None
+
+
+REFUSALS_KEPT = 50
+"""Refusals the status keeps (the newest); the records keep every one."""
+
+
 class OnboardingStatus(BaseModel):
     """Everything `onboard status` shows; the workflow's query result."""
 
@@ -124,6 +141,9 @@ class OnboardingStatus(BaseModel):
     sign_offs: list[SignOffRecord] = Field(default_factory=list)
     enablement: list[EnablementRecord] = Field(default_factory=list)
     refused: list[Refusal] = Field(default_factory=list)
+    """The newest refused inputs (at most `REFUSALS_KEPT`)."""
+    refused_total: int = 0
+    """Every refused input so far, counted."""
     feedback: list[FeedbackRecord] = Field(default_factory=list)
     deviations: list[DeviationRecord] = Field(default_factory=list)
     gates: list[GateRecord] = Field(default_factory=list)
@@ -139,6 +159,15 @@ class OnboardingStatus(BaseModel):
     """The documented review: report (path, sha256), passed, findings."""
     support: SupportModel | None = None
     """The support and escalation model registered with the platform's support system."""
+    records: RecordHead | None = None
+    """The record's newest entry as written by this onboarding's record writer."""
+    records_rejected: list[str] = Field(default_factory=list)
+    """Audit entries the records store refused (named, never retried for ever)."""
+
+    def add_refusal(self, refusal: Refusal) -> None:
+        """Keep a refusal (the newest `REFUSALS_KEPT`) and count it."""
+        self.refused = [*self.refused, refusal][-REFUSALS_KEPT:]
+        self.refused_total += 1
 
     def step(self, key: StepKey) -> StepRecord:
         return next(s for s in self.steps if s.key == key)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from records.errors import UnknownTenant
 from records.kinds import EntryKind
 from records.models import Entry, Onboarding
+from records.signing import RecordsVerifier, entry_message, head_message
 from records.times import iso_utc
 
 GENESIS_HASH = "0" * 64
@@ -84,9 +85,13 @@ class VerifyResult:
     """The first entry that was changed, is missing or does not follow its predecessor."""
     reason: str | None = None
     """What is wrong, in words (None when ok)."""
+    signatures_checked: bool = False
+    """Whether the records key's signatures were checked too (not only the hashes)."""
 
 
-def verify(session: Session, tenant_id: str) -> VerifyResult:
+def verify(
+    session: Session, tenant_id: str, verifier: RecordsVerifier | None = None
+) -> VerifyResult:
     """Re-compute a tenant's chain from the database.
 
     Args:
@@ -104,20 +109,58 @@ def verify(session: Session, tenant_id: str) -> VerifyResult:
     entries = session.scalars(
         select(Entry).where(Entry.onboarding_id == onboarding.id).order_by(Entry.seq)
     ).all()
-    return verify_entries(onboarding, entries)
+    return verify_entries(onboarding, entries, verifier)
 
 
-def verify_entries(onboarding: Onboarding, entries: Sequence[Entry]) -> VerifyResult:
-    """Re-compute a chain from an onboarding row and its entries, ordered by seq."""
+def verify_entries(
+    onboarding: Onboarding, entries: Sequence[Entry], verifier: RecordsVerifier | None = None
+) -> VerifyResult:
+    """Re-compute a chain from an onboarding row and its entries, ordered by seq.
+
+    With a verifier, every entry's and the head's records-key signature is checked too:
+    hashes anyone can recompute, signatures only the records key can make.
+    """
     count = len(entries)
     prev_hash = GENESIS_HASH
     for expected_seq, entry in enumerate(entries, start=1):
         problem = _entry_problem(onboarding, entry, expected_seq, prev_hash)
+        if problem is None and verifier is not None:
+            problem = _signature_problem(onboarding, entry, verifier)
         if problem is not None:
             bad_seq, reason = problem
             return VerifyResult(False, count, bad_seq, reason)
         prev_hash = entry.hash
-    return _head_problem(onboarding, entries) or VerifyResult(True, count)
+    head = _head_problem(onboarding, entries)
+    if head is None and verifier is not None:
+        head = _head_signature_problem(onboarding, count, verifier)
+    return head or VerifyResult(True, count, signatures_checked=verifier is not None)
+
+
+def _signature_problem(
+    onboarding: Onboarding, entry: Entry, verifier: RecordsVerifier
+) -> tuple[int, str] | None:
+    message = entry_message(onboarding.tenant_id, entry.seq, entry.hash)
+    if verifier.valid(entry.key_id, entry.signature, message):
+        return None
+    return entry.seq, (
+        f"entry {entry.seq} is not signed by the records key: it was rewritten (hashes "
+        "recomputed) or written by something other than the worker"
+    )
+
+
+def _head_signature_problem(
+    onboarding: Onboarding, count: int, verifier: RecordsVerifier
+) -> VerifyResult | None:
+    message = head_message(onboarding.tenant_id, onboarding.head_seq, onboarding.head_hash)
+    if verifier.valid(onboarding.head_key_id, onboarding.head_signature, message):
+        return None
+    return VerifyResult(
+        False,
+        count,
+        count or None,
+        "the onboarding's head is not signed by the records key: it was moved (entries "
+        "removed from the end and the head rewritten)",
+    )
 
 
 def _entry_problem(

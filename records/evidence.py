@@ -85,6 +85,7 @@ def build_evidence(snapshot: Snapshot) -> _Doc:
             "reason": snapshot.verification.reason,
             "head_seq": onboarding.head_seq,
             "head_hash": onboarding.head_hash,
+            "signatures_checked": snapshot.verification.signatures_checked,
         },
         "ledger": [_ledger_row(e) for e in entries],
     }

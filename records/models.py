@@ -34,6 +34,8 @@ STEP_LENGTH = 64
 ACTOR_LENGTH = 254
 IDEMPOTENCY_KEY_LENGTH = 255
 HASH_LENGTH = 64
+SIGNATURE_LENGTH = 128
+KEY_ID_LENGTH = 40
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
 _ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -61,6 +63,9 @@ class Onboarding(Base):
     """Seq of the newest entry: lets `verify` notice entries removed from the end."""
     head_hash: Mapped[str | None] = mapped_column(String(HASH_LENGTH), default=None)
     """Hash of the newest entry."""
+    head_signature: Mapped[str | None] = mapped_column(String(SIGNATURE_LENGTH), default=None)
+    """The records key's signature over the head (`records.signing.head_message`)."""
+    head_key_id: Mapped[str | None] = mapped_column(String(KEY_ID_LENGTH), default=None)
 
     def __repr__(self) -> str:
         return f"Onboarding(tenant_id={self.tenant_id!r}, head_seq={self.head_seq})"
@@ -88,6 +93,34 @@ class Entry(Base):
     idempotency_key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_LENGTH), unique=True)
     prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    signature: Mapped[str | None] = mapped_column(String(SIGNATURE_LENGTH), default=None)
+    """The records key's signature over the entry (`records.signing.entry_message`)."""
+    key_id: Mapped[str | None] = mapped_column(String(KEY_ID_LENGTH), default=None)
+    """Which records key signed it (its fingerprint)."""
 
     def __repr__(self) -> str:
         return f"Entry(seq={self.seq}, kind={self.kind!r}, step={self.step!r})"
+
+
+class CustomerLink(Base):
+    """A personal one-time link sent to a customer admin for one gate.
+
+    The link itself is never stored: it is derived from `link_id` with the link key
+    (`approvals.tokens`), so reading this table does not let anyone redeem a link.
+    """
+
+    __tablename__ = "customer_links"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    link_id: Mapped[str] = mapped_column(String(32), unique=True)
+    notification_key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_LENGTH), unique=True)
+    tenant_id: Mapped[str] = mapped_column(String(TENANT_ID_LENGTH))
+    workflow_id: Mapped[str] = mapped_column(String(WORKFLOW_ID_LENGTH))
+    gate: Mapped[str] = mapped_column(String(STEP_LENGTH))
+    input: Mapped[str] = mapped_column(String(STEP_LENGTH))
+    admin: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """What redeeming it recorded (the workflow's receipt), once used."""

@@ -41,7 +41,7 @@ class Outbox(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
-        CheckConstraint("kind IN ('reminder', 'escalation', 'info')", name="kind"),
+        CheckConstraint("kind IN ('reminder', 'escalation', 'info', 'invite')", name="kind"),
         Index("ix_outbox_tenant_id_status", "tenant_id", "status"),
     )
 

@@ -27,7 +27,12 @@ from records.models import (
     Onboarding,
 )
 from records.payloads import validate_payload
+from records.signing import RecordsSigner, RecordsVerifier, entry_message, head_message
 from records.times import as_utc
+
+
+class ReadOnlyStore(RuntimeError):
+    """A write to a store opened without the records key."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +61,27 @@ class RecordsStore:
 
     Every write is idempotent on its idempotency key and safe against concurrent writers
     of the same onboarding (PostgreSQL: the onboarding row is locked `FOR UPDATE`;
-    SQLite: the write transaction begins `IMMEDIATE`). Methods block: call them from a
-    thread (`asyncio.to_thread`) in async code. Returned rows are detached copies.
+    SQLite: the write transaction begins `IMMEDIATE`). Every entry and every chain head
+    is signed with the records key. Methods block: call them from a thread
+    (`asyncio.to_thread`) in async code. Returned rows are detached copies.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        """Use an engine made by `records.db.make_engine` on a migrated database."""
+    def __init__(
+        self,
+        engine: Engine,
+        signer: RecordsSigner | None = None,
+        verifier: RecordsVerifier | None = None,
+    ) -> None:
+        """Use an engine made by `records.db.make_engine` on a migrated database.
+
+        Args:
+            engine: The engine.
+            signer: The records key; without it the store only reads.
+            verifier: The records keys whose signatures `verify` accepts (default: the
+                signer's own).
+        """
+        self._signer = signer
+        self._verifier = verifier or (signer.verifier() if signer else None)
         self._engine = engine
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._reader: Engine = engine
@@ -72,6 +92,19 @@ class RecordsStore:
     def engine(self) -> Engine:
         """The engine the store writes through."""
         return self._engine
+
+    @property
+    def verifier(self) -> RecordsVerifier | None:
+        """The records keys signatures are checked against (None: not checked)."""
+        return self._verifier
+
+    def _signing(self) -> RecordsSigner:
+        if self._signer is None:
+            raise ReadOnlyStore(
+                "this records store was opened without the records key, so it only reads "
+                "(ONBOARDING_RECORDS_KEY_FILE names the key on the worker)"
+            )
+        return self._signer
 
     def ensure_onboarding(
         self,
@@ -110,6 +143,7 @@ class RecordsStore:
         found = self._find_onboarding(tenant_id)
         if found is not None:
             return _same_workflow(found, workflow_id)
+        signer = self._signing()
         try:
             with self._write() as session:
                 onboarding = Onboarding(
@@ -122,7 +156,7 @@ class RecordsStore:
                 )
                 session.add(onboarding)
                 session.flush()
-                _chain_onto(session, onboarding, draft)
+                _chain_onto(session, onboarding, draft, signer)
                 return onboarding
         except IntegrityError:
             found = self._find_onboarding(tenant_id)
@@ -164,6 +198,7 @@ class RecordsStore:
         known = self._find_by_key(draft.idempotency_key)
         if known is not None:
             return _same_entry(known, tenant_id, draft)
+        signer = self._signing()
         try:
             with self._write() as session:
                 onboarding = session.scalars(
@@ -174,7 +209,7 @@ class RecordsStore:
                 known = _by_key(session, draft.idempotency_key)
                 if known is not None:
                     return _same_entry(known, tenant_id, draft)
-                return _chain_onto(session, onboarding, draft)
+                return _chain_onto(session, onboarding, draft, signer)
         except IntegrityError:
             known = self._find_by_key(draft.idempotency_key)
             if known is None:
@@ -238,7 +273,9 @@ class RecordsStore:
                     select(Entry).where(Entry.onboarding_id == onboarding.id).order_by(Entry.seq)
                 )
             )
-            return Snapshot(onboarding, entries, verify_entries(onboarding, entries))
+            return Snapshot(
+                onboarding, entries, verify_entries(onboarding, entries, self._verifier)
+            )
 
     def verify(self, tenant_id: str) -> VerifyResult:
         """Re-compute a tenant's hash chain (see `records.chain.verify`).
@@ -288,8 +325,11 @@ def _by_key(session: Session, idempotency_key: str) -> tuple[Entry, str] | None:
     return None if row is None else (row[0], row[1])
 
 
-def _chain_onto(session: Session, onboarding: Onboarding, draft: _Draft) -> Entry:
-    """Add a draft as the onboarding's next entry and move its head (caller holds the lock)."""
+def _chain_onto(
+    session: Session, onboarding: Onboarding, draft: _Draft, signer: RecordsSigner
+) -> Entry:
+    """Add a draft as the onboarding's next entry, sign it and move the signed head
+    (the caller holds the lock)."""
     seq = onboarding.head_seq + 1
     prev_hash = onboarding.head_hash or GENESIS_HASH
     entry = Entry(
@@ -313,9 +353,13 @@ def _chain_onto(session: Session, onboarding: Onboarding, draft: _Draft) -> Entr
             prev_hash=prev_hash,
         ),
     )
+    entry.signature = signer.sign(entry_message(onboarding.tenant_id, seq, entry.hash))
+    entry.key_id = signer.key_id
     session.add(entry)
     onboarding.head_seq = seq
     onboarding.head_hash = entry.hash
+    onboarding.head_signature = signer.sign(head_message(onboarding.tenant_id, seq, entry.hash))
+    onboarding.head_key_id = signer.key_id
     session.flush()
     return entry
 

@@ -27,12 +27,14 @@ async def _rounds(stack: DevStack, rounds: int) -> list[float]:
     settings = load_settings(Settings)
     settings.temporal.address = stack.temporal_address
     settings.ui_url = stack.ui_url
+    settings.portal_url = stack.portal_url
+    settings.key_dir = stack.keys.staff_key_dir
     client = await connect(settings.temporal)
     quiet = Console(file=io.StringIO())
     durations = []
     for _ in range(rounds):
         started = time.perf_counter()
-        await drive_onboarding(client, settings, quiet)
+        await drive_onboarding(client, settings, quiet, stack.mailbox)
         durations.append(time.perf_counter() - started)
     return durations
 
@@ -47,6 +49,7 @@ async def run_bench(out: Console, rounds: int) -> None:
                 ports=Ports.free(),
                 worker_env={"ONBOARDING_REVIEW_AFTER": "PT2S"},
                 sqlite_wal=wal,
+                demo_keys=True,
             )
             await asyncio.to_thread(stack.start)
             try:

@@ -26,6 +26,7 @@ from onboarding.inputs import (
     ApproveDeviation,
     AssignOwner,
     Feedback,
+    InputName,
     MoveDeadline,
     RecordEnablement,
     RejectDeviation,
@@ -35,11 +36,14 @@ from onboarding.inputs import (
 )
 from onboarding.problems import InputFileError, load_contract, problems_from
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
-from starter import ops, records_cli, render
+from starter import keys_cli, ops, records_cli, render
+from starter.approvals_client import redeem_link
 from starter.errors import CliError, ExitCode
 from starter.sandbox_cli import sandbox_app
+from starter.signing import print_signal, sign_input, staff_signer
 from worker.client import connect
 from worker.config import InvalidSettings, Settings, load_settings
+from worker.keys import MissingKey
 
 T = TypeVar("T")
 
@@ -53,6 +57,7 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 app.command()(records_cli.export)
 app.command()(records_cli.verify)
+app.command()(keys_cli.keygen)
 deviation_app = typer.Typer(
     help="Deviations: pass over a blocked check, approved by a second person."
 )
@@ -72,6 +77,20 @@ Actor = Annotated[
 ]
 Tenant = Annotated[str, typer.Argument(help="Tenant id, e.g. northwind-studios.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+PrintSignal = Annotated[
+    bool,
+    typer.Option(
+        "--print-signal",
+        help="Print the signed input for the Web UI's Send a Signal instead of sending it.",
+    ),
+]
+Token = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        help="A customer admin's personal link (the whole link as it arrived, or its token).",
+    ),
+]
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -100,10 +119,23 @@ def _model(model: type[BaseModel], **fields: Any) -> Any:
         raise CliError("refused: invalid input", details=[str(p) for p in problems]) from None
 
 
-def _receipt(tenant: str, update: str, payload: BaseModel, as_json: bool) -> None:
+def _receipt(
+    tenant: str,
+    name: InputName,
+    payload: Any,
+    as_json: bool,
+    signal: bool = False,
+) -> None:
+    """Sign an input with the key of its `--as`, then send it (or print it for the Web UI)."""
+    settings = load_settings(Settings)
+    envelope = sign_input(staff_signer(settings, payload.by), tenant, name, payload)
+    if signal:
+        print_signal(out, envelope)
+        return
+
     async def send() -> None:
         client, _ = await _client()
-        receipt = await ops.send_input(client, tenant, update, payload)
+        receipt = await ops.send_input(client, tenant, envelope)
         if as_json:
             out.print_json(receipt.model_dump_json())
         else:
@@ -131,10 +163,11 @@ def start(
             details=[str(p) for p in exc.problems],
         ) from None
     by = _model(AssignOwner, by=actor, owner=actor).by  # normalise / validate the e-mail
+    signer = staff_signer(load_settings(Settings), by)
 
     async def go() -> None:
         client, settings = await _client()
-        handle = await ops.start_onboarding(client, contract, by, settings.task_queue)
+        handle = await ops.start_onboarding(client, contract, signer, settings.task_queue)
         link = f"{settings.ui_url}/namespaces/{settings.temporal.namespace}/workflows/{handle.id}"
         if as_json:
             out.print_json(json.dumps({"workflow_id": handle.id, "web_ui": link}))
@@ -208,9 +241,11 @@ def assign_owner(
     owner: Annotated[str, typer.Option(help="E-mail of the owner (role onboarding_owner).")],
     actor: Actor,
     as_json: JsonFlag = False,
+    signal: PrintSignal = False,
 ) -> None:
     """Assign the onboarding owner (Step 1)."""
-    _receipt(tenant, "assign_owner", _model(AssignOwner, by=actor, owner=owner), as_json)
+    payload = _model(AssignOwner, by=actor, owner=owner)
+    _receipt(tenant, InputName.ASSIGN_OWNER, payload, as_json, signal)
 
 
 @app.command()
@@ -220,10 +255,11 @@ def enablement(
     evidence: Annotated[str, typer.Option(help="Link to the recording, doc or ticket.")],
     actor: Actor,
     as_json: JsonFlag = False,
+    signal: PrintSignal = False,
 ) -> None:
     """Record a customer-enablement item with its evidence (Step 6)."""
     payload = _model(RecordEnablement, by=actor, item=item, evidence=evidence)
-    _receipt(tenant, "record_enablement", payload, as_json)
+    _receipt(tenant, InputName.RECORD_ENABLEMENT, payload, as_json, signal)
 
 
 @app.command("sign-off")
@@ -232,10 +268,19 @@ def sign_off(
     gate: Annotated[SignOffGate, typer.Argument(help="Which sign-off.")],
     actor: Actor,
     note: Annotated[str | None, typer.Option(help="Optional note kept with it.")] = None,
+    token: Token = None,
     as_json: JsonFlag = False,
+    signal: PrintSignal = False,
 ) -> None:
-    """Give a go-live sign-off (Step 7): customer, platform or support."""
-    _receipt(tenant, "sign_off", _model(SignOff, by=actor, gate=gate, note=note), as_json)
+    """Give a go-live sign-off (Step 7): platform or support with your key; customer
+    through the admin's personal link (`--token`)."""
+    payload = _model(SignOff, by=actor, gate=gate, note=note)
+    if gate is SignOffGate.CUSTOMER:
+        _customer_input(tenant, token, actor, {"note": note}, as_json, "sign-off")
+        return
+    if token is not None:
+        raise CliError("refused: --token is for the customer sign-off; staff sign with their key")
+    _receipt(tenant, InputName.SIGN_OFF, payload, as_json, signal)
 
 
 @app.command()
@@ -243,10 +288,17 @@ def feedback(
     tenant: Tenant,
     actor: Actor,
     text: Annotated[str, typer.Option(help="The customer's feedback.")],
+    token: Token = None,
     as_json: JsonFlag = False,
+    signal: PrintSignal = False,
 ) -> None:
-    """Capture post-onboarding review feedback."""
-    _receipt(tenant, "give_feedback", _model(Feedback, by=actor, text=text), as_json)
+    """Capture post-onboarding review feedback: a customer admin with their personal link
+    (`--token`), the owner or a csm with their key."""
+    payload = _model(Feedback, by=actor, text=text)
+    if token is not None:
+        _customer_input(tenant, token, actor, {"text": text}, as_json, "feedback")
+        return
+    _receipt(tenant, InputName.GIVE_FEEDBACK, payload, as_json, signal)
 
 
 @app.command()
@@ -255,9 +307,10 @@ def retry(
     step: Annotated[StepKey, typer.Argument(help="The blocked step.")],
     actor: Actor,
     as_json: JsonFlag = False,
+    signal: PrintSignal = False,
 ) -> None:
     """Run a blocked step again once its cause is fixed."""
-    _receipt(tenant, "retry_step", _model(RetryStep, by=actor, step=step), as_json)
+    _receipt(tenant, InputName.RETRY_STEP, _model(RetryStep, by=actor, step=step), as_json, signal)
 
 
 @app.command()
@@ -280,10 +333,33 @@ def deadline(
     actor: Actor,
     reason: Annotated[str | None, typer.Option(help="Why, kept on record.")] = None,
     as_json: JsonFlag = False,
+    signal: PrintSignal = False,
 ) -> None:
     """Move an open gate's deadline (the owner only); its reminders and escalations follow."""
     payload = _model(MoveDeadline, by=actor, gate=gate, due=parse_due(due), reason=reason)
-    _receipt(tenant, "move_deadline", payload, as_json)
+    _receipt(tenant, InputName.MOVE_DEADLINE, payload, as_json, signal)
+
+
+def _customer_input(
+    tenant: str,
+    token: str | None,
+    actor: str,
+    fields: dict[str, Any],
+    as_json: bool,
+    what: str,
+) -> None:
+    """A customer admin's input: redeemed through the approvals service with their link."""
+    if token is None:
+        raise CliError(
+            f"refused: the customer {what} is given by a named admin through the personal "
+            f"link sent to them: add --token LINK (a staff key never signs for the customer)"
+        )
+    settings = load_settings(Settings)
+    answer = _run(redeem_link(settings.portal_url, tenant, token, actor, fields))
+    if as_json:
+        out.print_json(json.dumps(answer.as_json()))
+    else:
+        out.print(answer.message)
 
 
 def parse_due(text: str) -> datetime:
@@ -293,10 +369,11 @@ def parse_due(text: str) -> datetime:
         if text.startswith("+"):
             return datetime.now(UTC) + TypeAdapter(timedelta).validate_python(text[1:])
         moment = datetime.fromisoformat(text)
-    except (ValueError, ValidationError):
+    except (ValueError, ValidationError, OverflowError):
         raise CliError(
-            f"refused: --due {text!r} is not a time; write it as 2026-12-04T17:00+01:00 "
-            "(UTC if no offset) or as +P2D / +PT4H from now"
+            f"refused: --due {text[:80]!r} is not a time within reach; write it as "
+            "2026-12-04T17:00+01:00 (UTC if no offset) or as +P2D / +PT4H from now, at most "
+            "a year ahead"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -309,10 +386,11 @@ def deviation_request(
     reason: Annotated[str, typer.Option(help="Why passing it over is acceptable.")],
     actor: Actor,
     as_json: JsonFlag = False,
+    signal: PrintSignal = False,
 ) -> None:
     """Request a deviation for one failed check (anyone on the roster)."""
     payload = _model(RequestDeviation, by=actor, step=step, check=check, reason=reason)
-    _receipt(tenant, "request_deviation", payload, as_json)
+    _receipt(tenant, InputName.REQUEST_DEVIATION, payload, as_json, signal)
 
 
 @deviation_app.command("approve")
@@ -322,10 +400,11 @@ def deviation_approve(
     actor: Actor,
     note: Annotated[str | None, typer.Option(help="Kept with the decision.")] = None,
     as_json: JsonFlag = False,
+    signal: PrintSignal = False,
 ) -> None:
     """Approve a deviation (a platform_approver who did not request it)."""
     payload = _model(ApproveDeviation, by=actor, deviation_id=deviation_id, note=note)
-    _receipt(tenant, "approve_deviation", payload, as_json)
+    _receipt(tenant, InputName.APPROVE_DEVIATION, payload, as_json, signal)
 
 
 @deviation_app.command("reject")
@@ -335,10 +414,11 @@ def deviation_reject(
     actor: Actor,
     note: Annotated[str | None, typer.Option(help="Kept with the decision.")] = None,
     as_json: JsonFlag = False,
+    signal: PrintSignal = False,
 ) -> None:
     """Reject a deviation; the step stays blocked until fixed and retried."""
     payload = _model(RejectDeviation, by=actor, deviation_id=deviation_id, note=note)
-    _receipt(tenant, "reject_deviation", payload, as_json)
+    _receipt(tenant, InputName.REJECT_DEVIATION, payload, as_json, signal)
 
 
 @app.command()
@@ -358,22 +438,32 @@ def dev(
     port: Annotated[int, typer.Option(help="Temporal gRPC port.")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
     platform_port: Annotated[int, typer.Option(help="Sandbox platform port.")] = 8400,
+    portal_port: Annotated[int, typer.Option(help="Approvals service port.")] = 8500,
 ) -> None:
-    """Run the embedded stack in the foreground: dev server, sandbox platform, worker."""
+    """Run the embedded stack in the foreground: dev server, sandbox platform, worker and
+    approvals service."""
     from starter.devstack import DevStack, Ports, StackError, run_until_stopped
 
     roster_file = (roster or load_settings(Settings).roster_file).resolve()
     stack = DevStack(
         data_dir=data_dir.resolve(),
         roster=roster_file,
-        ports=Ports(temporal=port, ui=ui_port, sandbox=platform_port),
+        ports=Ports(temporal=port, ui=ui_port, sandbox=platform_port, portal=portal_port),
+        demo_keys=roster is None,  # the example roster gets labelled demo keys
     )
 
     def started() -> None:
         out.print(f"Temporal   {stack.temporal_address}  (SQLite: {data_dir / 'temporal.db'})")
         out.print(f"Web UI     {stack.ui_url}")
         out.print(f"Platform   {stack.platform_url}  (sandbox)")
-        out.print(f"Worker     roster {roster_file}")
+        out.print(f"Approvals  {stack.portal_url}  (customers' links)")
+        out.print(f"Worker     roster {stack.keys.roster}")
+        out.print(f"Mailbox    {stack.mailbox}  (notifications, customers' links included)")
+        if stack.keys.staff_key_dir is not None:
+            out.print(
+                f"Demo keys  {stack.keys.staff_key_dir}  (example roster only; "
+                f"export ONBOARDING_KEY_DIR={stack.keys.staff_key_dir} to act as its people)"
+            )
         out.print(f"Logs       {data_dir / 'logs'}")
         out.print("Ctrl-C stops everything; run again to resume from the same files.")
 
@@ -384,6 +474,18 @@ def dev(
     if crashed is not None:
         raise CliError(f"stopped because {crashed}", ExitCode.UNAVAILABLE)
     out.print("stopped (all parts shut down cleanly)")
+
+
+@app.command()
+def approvals(
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: ONBOARDING_PORTAL_URL's).")
+    ] = None,
+) -> None:
+    """Run the approvals service: customers' one-time links and their page."""
+    from approvals.server import serve
+
+    _run(serve(load_settings(Settings), port=port))
 
 
 @app.command()
@@ -437,6 +539,8 @@ def run(argv: list[str] | None = None) -> int:
                 details=exc.problems,
             )
         )
+    except MissingKey as exc:
+        return run_failed(CliError(f"a key is missing: {exc}", ExitCode.USAGE))
     except CliError as exc:
         return run_failed(exc)
     except (typer.Exit, click.exceptions.Exit) as exc:

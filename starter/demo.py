@@ -11,20 +11,25 @@ import asyncio
 import secrets
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from pydantic import BaseModel
 from rich.console import Console
 from temporalio.client import Client
 
+from notify.mailbox import personal_link
 from onboarding.contract import Contract
-from onboarding.inputs import AssignOwner, Feedback, RecordEnablement, SignOff
+from onboarding.gates import REVIEW_FEEDBACK, SIGN_OFF_PREFIX
+from onboarding.inputs import AssignOwner, InputName, RecordEnablement, SignOff
 from onboarding.problems import load_contract
 from onboarding.status import OnboardingStatus
 from onboarding.steps import STEP_TITLES, EnablementItem, OnboardingState, SignOffGate, StepKey
 from starter import ops
+from starter.approvals_client import redeem_link
 from starter.devstack import DevStack, StackError, port_open
 from starter.errors import CliError, ExitCode
 from starter.render import print_status, when
+from starter.signing import sign_input, staff_signer
 from worker.client import connect
 from worker.config import EXAMPLES_DIR, Settings, load_settings
 
@@ -54,15 +59,18 @@ async def run_demo(out: Console) -> None:
     settings = load_settings(Settings)
     stack: DevStack | None = None
     host, _, port = settings.temporal.address.rpartition(":")
+    mailbox = settings.data_dir / "mailbox"
     if port.isdigit() and port_open(
         int(port), host.replace("localhost", "127.0.0.1") or "127.0.0.1"
     ):
         out.print(f"using the running stack at {settings.temporal.address}")
+        settings.key_dir = settings.key_dir or settings.data_dir.resolve() / "demo-keys"
     else:
         stack = DevStack(
             data_dir=settings.data_dir.resolve(),
             roster=(EXAMPLES_DIR / "roster.yaml"),
             worker_env={"ONBOARDING_REVIEW_AFTER": "PT5S"},
+            demo_keys=True,
         )
         out.print(f"starting the embedded stack in {settings.data_dir}/ ...")
         try:
@@ -71,9 +79,13 @@ async def run_demo(out: Console) -> None:
             raise CliError(str(exc), ExitCode.UNAVAILABLE) from None
         settings.temporal.address = stack.temporal_address
         settings.ui_url = stack.ui_url
+        settings.portal_url = stack.portal_url
+        settings.key_dir = stack.keys.staff_key_dir
+        mailbox = stack.mailbox
+    out.print(f"acting with the demo keys in {settings.key_dir} (example roster only)")
     try:
         client = await connect(settings.temporal)
-        await asyncio.wait_for(drive_onboarding(client, settings, out), DEMO_TIMEOUT)
+        await asyncio.wait_for(drive_onboarding(client, settings, out, mailbox), DEMO_TIMEOUT)
     except TimeoutError:
         raise CliError(
             f"the demo did not finish within {DEMO_TIMEOUT:.0f} s; see .onboarding/logs",
@@ -85,12 +97,17 @@ async def run_demo(out: Console) -> None:
             out.print("embedded stack stopped; `onboard dev` brings it back with this history")
 
 
-async def drive_onboarding(client: Client, settings: Settings, out: Console) -> None:
-    """Onboard a fresh demo tenant to go-live (and through the review when it is soon)."""
+async def drive_onboarding(client: Client, settings: Settings, out: Console, mailbox: Path) -> None:
+    """Onboard a fresh demo tenant to go-live (and through the review when it is soon).
+
+    Staff inputs are signed with the demo keys; the customer's are given through the
+    personal links the stack delivered to its mailbox, as an admin would.
+    """
     contract = demo_contract()
     tenant = contract.tenant.id
     admin = contract.contacts.admins[0].email
-    handle = await ops.start_onboarding(client, contract, OWNER, settings.task_queue)
+    owner = staff_signer(settings, OWNER)
+    handle = await ops.start_onboarding(client, contract, owner, settings.task_queue)
     out.print(f"started {handle.id} ({contract.tenant.name})")
     printed: set[StepKey] = set()
 
@@ -105,24 +122,28 @@ async def drive_onboarding(client: Client, settings: Settings, out: Console) -> 
                 return status
             await asyncio.sleep(0.3)
 
-    async def send(update: str, payload: BaseModel) -> None:
-        receipt = await ops.send_input(client, tenant, update, payload)
-        out.print(f"    -> {receipt.message} (by {receipt.recorded_by})")
+    async def send(name: InputName, payload: BaseModel) -> None:
+        signer = staff_signer(settings, str(getattr(payload, "by", "")))
+        receipt = await ops.send_input(client, tenant, sign_input(signer, tenant, name, payload))
+        out.print(f"    -> {receipt.message} (by {receipt.recorded_by}, signed)")
+
+    async def as_customer(gate: str, fields: dict[str, object]) -> None:
+        link = await _link_in(mailbox, admin, gate)
+        answer = await redeem_link(settings.portal_url, tenant, link, admin, fields)
+        out.print(f"    -> {answer.message} (by {admin}, through their personal link)")
 
     await until(lambda s: _waiting_at(s, StepKey.INTERNAL_READINESS))
-    await send("assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+    await send(InputName.ASSIGN_OWNER, AssignOwner(by=OWNER, owner=OWNER))
     await until(lambda s: _waiting_at(s, StepKey.CUSTOMER_ENABLEMENT))
     for item in EnablementItem:
         evidence = f"https://docs.localizevideos.example/enablement/{tenant}/{item.value}"
-        await send("record_enablement", RecordEnablement(by=OWNER, item=item, evidence=evidence))
+        await send(
+            InputName.RECORD_ENABLEMENT, RecordEnablement(by=OWNER, item=item, evidence=evidence)
+        )
     await until(lambda s: _waiting_at(s, StepKey.GO_LIVE))
-    signers = {
-        SignOffGate.CUSTOMER: admin,
-        SignOffGate.PLATFORM: PLATFORM_APPROVER,
-        SignOffGate.SUPPORT: SUPPORT_LEAD,
-    }
-    for gate, signer in signers.items():
-        await send("sign_off", SignOff(by=signer, gate=gate))
+    await as_customer(f"{SIGN_OFF_PREFIX}{SignOffGate.CUSTOMER.value}", {"note": None})
+    await send(InputName.SIGN_OFF, SignOff(by=PLATFORM_APPROVER, gate=SignOffGate.PLATFORM))
+    await send(InputName.SIGN_OFF, SignOff(by=SUPPORT_LEAD, gate=SignOffGate.SUPPORT))
     status = await until(
         lambda s: s.go_live_at is not None and s.state is not OnboardingState.RUNNING
     )
@@ -134,12 +155,28 @@ async def drive_onboarding(client: Client, settings: Settings, out: Console) -> 
     )
     if review_soon:
         await until(lambda s: _waiting_at(s, StepKey.POST_ONBOARDING_REVIEW) and bool(s.usage))
-        await send("give_feedback", Feedback(by=admin, text="Subtitles flow works; dubbing next."))
+        await as_customer(REVIEW_FEEDBACK, {"text": "Subtitles flow works; dubbing next."})
         status = await until(lambda s: s.state is OnboardingState.COMPLETED)
     print_status(out, status)
     link = f"{settings.ui_url}/namespaces/{settings.temporal.namespace}/workflows/{handle.id}"
     out.print(f"Web UI: {link}")
     out.print(f"final status: {status.state.value}")
+
+
+LINK_WAIT_SECONDS = 60.0
+
+
+async def _link_in(mailbox: Path, admin: str, gate: str) -> str:
+    """Wait for the admin's personal link for a gate to arrive in the mailbox."""
+    deadline = asyncio.get_running_loop().time() + LINK_WAIT_SECONDS
+    while (link := await asyncio.to_thread(personal_link, mailbox, admin, gate)) is None:
+        if asyncio.get_running_loop().time() > deadline:
+            raise CliError(
+                f"no personal link for {admin} ({gate}) arrived in {mailbox}; see the worker log",
+                ExitCode.UNAVAILABLE,
+            )
+        await asyncio.sleep(0.3)
+    return link
 
 
 def _waiting_at(status: OnboardingStatus, key: StepKey) -> bool:

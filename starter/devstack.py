@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from onboarding import search
+from starter.devkeys import StackKeys, prepare_keys
 
 RETENTION = "720h"
 """Closed onboardings stay in Temporal for 30 days (the dev server's default is 24 h)."""
@@ -57,10 +58,12 @@ class Ports:
     temporal: int = 7233
     ui: int = 8233
     sandbox: int = 8400
+    portal: int = 8500
+    """The approvals service (customers' links)."""
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(temporal=free_port(), ui=free_port(), sandbox=free_port())
+        return cls(temporal=free_port(), ui=free_port(), sandbox=free_port(), portal=free_port())
 
 
 @dataclass
@@ -73,8 +76,11 @@ class DevStack:
     worker_env: dict[str, str] = field(default_factory=dict)
     sqlite_wal: bool = True
     """WAL mode for the dev server's SQLite file; off only to measure the difference."""
+    demo_keys: bool = False
+    """Give the roster's people labelled demo keys (the example roster, demos, tests)."""
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: dict[str, IO[bytes]] = field(default_factory=dict)
+    _keys: StackKeys | None = None
 
     @property
     def temporal_address(self) -> str:
@@ -88,6 +94,22 @@ class DevStack:
     def ui_url(self) -> str:
         return f"http://localhost:{self.ports.ui}"
 
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.portal}"
+
+    @property
+    def mailbox(self) -> Path:
+        """Where the stack delivers notifications (customers' links included)."""
+        return self.data_dir / "mailbox"
+
+    @property
+    def keys(self) -> StackKeys:
+        """The stack's keys (created on first use, 0600, in the data directory)."""
+        if self._keys is None:
+            self._keys = prepare_keys(self.data_dir, self.roster, self.demo_keys)
+        return self._keys
+
     def client_env(self) -> dict[str, str]:
         """Variables that point a CLI or worker at this stack."""
         return {
@@ -95,6 +117,8 @@ class DevStack:
             "ONBOARDING_PLATFORM_URL": self.platform_url,
             "ONBOARDING_UI_URL": self.ui_url,
             "ONBOARDING_DATA_DIR": str(self.data_dir),  # the records store lives here
+            "ONBOARDING_PORTAL_URL": self.portal_url,
+            **self.keys.client_env(),
         }
 
     def log_path(self, part: str) -> Path:
@@ -109,6 +133,7 @@ class DevStack:
             self.start_temporal()
             self.start_sandbox()
             self.start_worker()
+            self.start_approvals()
         except BaseException:
             self.stop()
             raise
@@ -164,10 +189,19 @@ class DevStack:
         env = {
             **os.environ,
             **self.client_env(),
-            "ONBOARDING_ROSTER_FILE": str(self.roster),
+            "ONBOARDING_NOTIFY_MAILBOX_DIR": str(self.mailbox),
+            **self.keys.worker_env(),
             **self.worker_env,
         }
         self._spawn("worker", [sys.executable, "-m", "starter", "worker"], env)
+
+    def start_approvals(self) -> None:
+        """The approvals service, where customers redeem their links."""
+        self._ensure_free(self.ports.portal, "approvals service")
+        env = {**os.environ, **self.client_env(), **self.keys.approvals_env()}
+        command = [sys.executable, "-m", "starter", "approvals", "--port", str(self.ports.portal)]
+        self._spawn("approvals", command, env)
+        self._wait_for_port("approvals", self.ports.portal, timeout=60)
 
     def kill(self, part: str) -> None:
         """SIGKILL one part, as a crash would."""
@@ -188,7 +222,7 @@ class DevStack:
                 proc.wait(timeout=10)
 
     def stop(self) -> None:
-        for part in ("worker", "sandbox", "temporal"):
+        for part in ("approvals", "worker", "sandbox", "temporal"):
             self.stop_part(part)
         for log in self._logs.values():
             log.close()

@@ -15,7 +15,9 @@ class ExitCode(IntEnum):
     NOT_FOUND = 4
     """No onboarding for that tenant."""
     TAMPERED = 5
-    """The records store's hash chain does not verify."""
+    """The records store's hash chain or a stored signature does not verify."""
+    BUSY = 6
+    """The onboarding has as many inputs in flight as Temporal allows; try again shortly."""
 
 
 class CliError(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -22,26 +22,33 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from identity.signer import Signer
 from onboarding import search
 from onboarding.contract import Contract, workflow_id_for
 from onboarding.inputs import Receipt
-from onboarding.policy import OnboardingInput
+from onboarding.policy import START, OnboardingInput, start_payload
+from onboarding.proof import Envelope, Proof
 from onboarding.status import OnboardingStatus
 from starter.errors import CliError, ExitCode
+from workflows.onboarding import OnboardingWorkflow
 
 RPC_TIMEOUT = timedelta(seconds=20)
 M = TypeVar("M", bound=BaseModel)
 
 
 async def start_onboarding(
-    client: Client, contract: Contract, started_by: str, task_queue: str
+    client: Client, contract: Contract, starter: Signer, task_queue: str
 ) -> WorkflowHandle[Any, Any]:
-    """Start the tenant's one onboarding; refuse a tenant that already had one."""
+    """Start the tenant's one onboarding, signed by who starts it; refuse a tenant that
+    already had one."""
     terms = contract.contract
+    started_by = starter.email.strip().lower()
+    signed = starter.sign(contract.workflow_id, START, start_payload(contract, started_by))
+    proof = Proof.model_validate(signed.proof)
     try:
         return await client.start_workflow(
-            "OnboardingWorkflow",
-            OnboardingInput(contract=contract, started_by=started_by),
+            OnboardingWorkflow.run,
+            OnboardingInput(contract=contract, started_by=started_by, start_proof=proof),
             id=contract.workflow_id,
             task_queue=task_queue,
             # One onboarding per tenant, ever: no shared or reused accounts (PHASE-33).
@@ -120,36 +127,62 @@ async def get_status(client: Client, tenant_id: str) -> OnboardingStatus:
         raise unavailable(err) from None
 
 
-async def send_input(client: Client, tenant_id: str, update: str, payload: BaseModel) -> Receipt:
-    """Send a human input as a validated update: accepted, or refused with the reason."""
-    handle = await _existing_handle(client, tenant_id)
-    try:
-        result: Receipt = await handle.execute_update(
-            update, payload, result_type=Receipt, rpc_timeout=RPC_TIMEOUT
-        )
-        return result
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        reason = getattr(cause, "message", None) or str(cause or err)
-        # A refused update leaves no history; report it so the refusal stays on record.
-        with contextlib.suppress(RPCError):
-            await handle.signal(
-                "report_refusal",
-                {"by": getattr(payload, "by", "unknown"), "input": update, "reason": reason},
+BUSY_RETRY_FOR = timedelta(seconds=15)
+"""How long to keep trying while the onboarding has the most updates in flight Temporal
+allows (10 per workflow)."""
+
+
+async def send_input(client: Client, tenant_id: str, envelope: Envelope) -> Receipt:
+    """Send a signed input as the `input` update: accepted, or refused with the reason.
+
+    The update's id is the signature's nonce, so sending the same signed input again
+    (a retry after a timeout) gets the first answer back instead of a second run. The
+    workflow records every refusal itself.
+
+    Raises:
+        CliError: Refused (exit 1), ended, busy past `BUSY_RETRY_FOR` (exit 6), no worker
+            or Temporal unreachable (exit 3).
+    """
+    handle = client.get_workflow_handle_for(
+        OnboardingWorkflow.run, (await _existing_handle(client, tenant_id)).id
+    )
+    nonce = envelope.proof.get("nonce") if isinstance(envelope.proof, dict) else None
+    deadline = asyncio.get_running_loop().time() + BUSY_RETRY_FOR.total_seconds()
+    pause = 0.2
+    while True:
+        try:
+            result: Receipt = await handle.execute_update(
+                OnboardingWorkflow.give_input,
+                envelope,
+                id=f"input-{nonce}" if nonce else None,
                 rpc_timeout=RPC_TIMEOUT,
             )
-        raise CliError(f"refused: {reason}") from None
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise CliError(
-                f"the onboarding of {tenant_id} has already ended; nothing more is taken",
-            ) from None
-        if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
-            raise CliError(
-                "no worker answered; is `onboard worker` (or `onboard dev`) running?",
-                ExitCode.UNAVAILABLE,
-            ) from None
-        raise unavailable(err) from None
+            return result
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            reason = getattr(cause, "message", None) or str(cause or err)
+            raise CliError(f"refused: {reason}") from None
+        except RPCError as err:
+            if err.status == RPCStatusCode.RESOURCE_EXHAUSTED:
+                if asyncio.get_running_loop().time() < deadline:
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 2.0)
+                    continue
+                raise CliError(
+                    f"the onboarding of {tenant_id} is busy: it has as many inputs in flight "
+                    "as Temporal allows; nothing was sent, try again in a moment",
+                    ExitCode.BUSY,
+                ) from None
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise CliError(
+                    f"the onboarding of {tenant_id} has already ended; nothing more is taken",
+                ) from None
+            if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
+                raise CliError(
+                    "no worker answered; is `onboard worker` (or `onboard dev`) running?",
+                    ExitCode.UNAVAILABLE,
+                ) from None
+            raise unavailable(err) from None
 
 
 class ListedOnboarding(BaseModel):

@@ -1,11 +1,14 @@
 """`onboard export` and `onboard verify`: the audit trail, read from the records store.
 
 They need only the records store (ONBOARDING_DATABASE_URL, or the SQLite file in
-ONBOARDING_DATA_DIR), not Temporal: they work after the workflow history is gone.
+ONBOARDING_DATA_DIR) and the records keys' public halves, not Temporal: they work after
+the workflow history is gone. While the onboarding is still in Temporal, `verify` also
+holds the store against what the workflow knows it wrote.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,12 +24,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from records.db import make_engine
 from records.errors import UnknownTenant
 from records.export import export_json, export_markdown
+from records.signing import RecordsSigner, RecordsVerifier
 from records.store import RecordsStore
 from starter.artifacts import commit_to_git, push_to_webhook, sha256
 from starter.errors import CliError, ExitCode
+from starter.verify_inputs import Anchor, InputCheck, check_inputs, workflow_anchor
 from worker.config import Settings, load_settings
+from worker.keys import MissingKey, records_signer, records_verifier
 
-out = Console(soft_wrap=True, markup=False)
+out = Console(soft_wrap=True, markup=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
 
 
 class ExportFormat(StrEnum):
@@ -35,8 +42,11 @@ class ExportFormat(StrEnum):
 
 
 @contextmanager
-def _store() -> Iterator[RecordsStore]:
-    settings = load_settings(Settings)
+def _store(
+    settings: Settings,
+    signer: RecordsSigner | None = None,
+    verifier: RecordsVerifier | None = None,
+) -> Iterator[RecordsStore]:
     url = settings.records_url()
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise CliError(
@@ -46,11 +56,7 @@ def _store() -> Iterator[RecordsStore]:
         )
     engine = make_engine(url)
     try:
-        yield RecordsStore(engine)
-    except UnknownTenant:
-        raise CliError(
-            "no records for that tenant; `onboard list` shows the onboardings", ExitCode.NOT_FOUND
-        ) from None
+        yield RecordsStore(engine, signer, verifier)
     except SQLAlchemyError as exc:
         raise CliError(
             f"the records store did not answer ({type(exc).__name__}): check "
@@ -59,6 +65,12 @@ def _store() -> Iterator[RecordsStore]:
         ) from None
     finally:
         engine.dispose()
+
+
+def _no_records(tenant: str) -> CliError:
+    return CliError(
+        f"no records for {tenant}; `onboard list` shows the onboardings", ExitCode.NOT_FOUND
+    )
 
 
 def export(
@@ -79,13 +91,22 @@ def export(
 ) -> None:
     """Write the onboarding's evidence pack from the records store (works without Temporal).
 
-    Each place it is stored (file, ticket, git) is recorded as an artifact of the onboarding.
+    Each place it is stored (file, ticket, git) is recorded as an artifact of the
+    onboarding when this machine holds the records key (the worker's host does).
     """
-    with _store() as store:
-        if fmt is ExportFormat.JSON:
-            text = json.dumps(export_json(store, tenant), indent=2, sort_keys=True) + "\n"
-        else:
-            text = export_markdown(store, tenant)
+    settings = load_settings(Settings)
+    try:
+        signer: RecordsSigner | None = records_signer(settings)
+    except MissingKey:
+        signer = None
+    with _store(settings, signer, records_verifier(settings)) as store:
+        try:
+            if fmt is ExportFormat.JSON:
+                text = json.dumps(export_json(store, tenant), indent=2, sort_keys=True) + "\n"
+            else:
+                text = export_markdown(store, tenant)
+        except UnknownTenant:
+            raise _no_records(tenant) from None
         locations: list[str] = []
         if output is not None:
             output.write_text(text, encoding="utf-8")
@@ -95,7 +116,12 @@ def export(
         if git_dir is not None:
             locations.append(commit_to_git(git_dir, tenant, fmt.value, text))
         digest = sha256(text)
-        for location in locations:
+        if locations and signer is None:
+            err.print(
+                "note: not recorded as an artifact: this machine does not hold the records key "
+                "(ONBOARDING_RECORDS_KEY_FILE); export on the worker's host to record it"
+            )
+        for location in locations if signer is not None else []:
             store.append(
                 tenant,
                 "artifact",
@@ -111,14 +137,81 @@ def export(
         out.print(f"stored evidence.{fmt.value} ({digest[:12]}) at {location}")
 
 
-def verify(tenant: Annotated[str, typer.Argument(help="Tenant id.")]) -> None:
-    """Re-compute the tamper-evident hash chain; exit 5 naming the first bad entry."""
-    with _store() as store:
-        result = store.verify(tenant)
+def verify(
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    head: Annotated[
+        str | None,
+        typer.Option(
+            help="The head an evidence pack printed (SEQ:HASH): the store must still hold it."
+        ),
+    ] = None,
+) -> None:
+    """Check the record: hash chain, records-key signatures, the head against the workflow
+    (or an export's), and every accepted input's own signature; exit 5 on tampering."""
+    settings = load_settings(Settings)
+    verifier = records_verifier(settings)
+    if verifier is None:
+        raise CliError(
+            "no records key to check signatures with: set ONBOARDING_RECORDS_PUBLIC_KEYS "
+            "(the records keys' public halves) or ONBOARDING_RECORDS_KEY_FILE",
+            ExitCode.USAGE,
+        )
+    anchors = [Anchor.parse(head, "the export's head")] if head else []
+    workflow = asyncio.run(workflow_anchor(settings, tenant))
+    if workflow.anchor is not None:
+        anchors.append(workflow.anchor)
+    with _store(settings, verifier=verifier) as store:
+        try:
+            snapshot = store.snapshot(tenant)
+        except UnknownTenant:
+            if workflow.exists or anchors:
+                raise CliError(
+                    f"the record of {tenant} was altered: the records store has no onboarding "
+                    f"{tenant}, but {workflow.note if workflow.exists else 'the export'} says it "
+                    "was recorded (its rows were deleted)",
+                    ExitCode.TAMPERED,
+                ) from None
+            raise _no_records(tenant) from None
+    result = snapshot.verification
     if not result.ok:
         raise CliError(
             f"the record of {tenant} was altered: entry {result.first_bad_seq} is the first "
             f"bad one ({result.reason})",
             ExitCode.TAMPERED,
         )
-    out.print(f"record of {tenant} intact: {result.entries} entries, hash chain verified")
+    by_seq = {e.seq: e for e in snapshot.entries}
+    for anchor in anchors:
+        if (problem := anchor.problem(snapshot.onboarding.head_seq, by_seq)) is not None:
+            raise CliError(f"the record of {tenant} was altered: {problem}", ExitCode.TAMPERED)
+    checks = check_inputs(snapshot.entries, settings)
+    bad = [c for c in checks if not c.valid]
+    if bad:
+        first = bad[0]
+        raise CliError(
+            f"the record of {tenant} was altered: the signature of input entry {first.seq} "
+            f"({first.input} by {first.signer}) does not verify",
+            ExitCode.TAMPERED,
+        )
+    out.print(
+        f"record of {tenant} intact: {result.entries} entries, hash chain and records-key "
+        "signatures verified"
+    )
+    for anchor in anchors:
+        out.print(f"  head holds: {anchor.describe()}")
+    if workflow.anchor is None:
+        out.print(f"  not held against the workflow: {workflow.note}")
+    _print_inputs(checks)
+
+
+def _print_inputs(checks: list[InputCheck]) -> None:
+    staff = sum(c.channel == "staff" for c in checks)
+    out.print(
+        f"  {len(checks)} signed inputs re-verified with their public keys ({staff} staff, "
+        f"{len(checks) - staff} customer through the approvals service):"
+    )
+    for c in checks:
+        roster = "" if c.key_known else "  (key no longer on the roster)"
+        out.print(
+            f"    entry {c.seq}: {c.input} by {c.signer}, key {c.fingerprint}, "
+            f"signed {c.signed_at}: ok{roster}"
+        )

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
 from onboarding.contract import SlaTier
+from onboarding.keys import PublicKeyText
 from onboarding.ladder import Ladder, Rung
 from onboarding.policy import HISTORY_BUDGET, HISTORY_LIMIT
 
@@ -69,6 +70,21 @@ class Settings(BaseSettings):
     ui_url: str = "http://localhost:8233"
     """Base URL of the Temporal Web UI, for links."""
     log_level: str = "INFO"
+    key_dir: Path | None = None
+    """Staff private keys, one `<email>.key` each (default `~/.config/onboard/keys`)."""
+    records_key_file: Path | None = None
+    """The worker's records key (private; default `DATA_DIR/keys/records.key`)."""
+    records_public_keys: list[PublicKeyText] = Field(default_factory=list)
+    """Records keys `onboard verify` accepts, JSON list (besides the key file's own)."""
+    approvals_key_file: Path | None = None
+    """The approvals service's signing key (private; default `DATA_DIR/keys/approvals.key`)."""
+    approvals_public_keys: list[PublicKeyText] = Field(default_factory=list)
+    """Keys of the approvals service the workflow accepts for customer inputs, JSON list
+    (default: the public half of the approvals key file, when the worker can read it)."""
+    link_key_file: Path | None = None
+    """Secret that makes customers' one-time links (default `DATA_DIR/keys/links.key`)."""
+    portal_url: str = "http://127.0.0.1:8500"
+    """Where the approvals service answers; customers' links point here."""
 
     @model_validator(mode="after")
     def _ladder_valid(self) -> Settings:
@@ -82,6 +98,31 @@ class Settings(BaseSettings):
             remind_every=self.remind_every,
             escalations=self.escalation_ladder,
         )
+
+    def staff_key_dir(self) -> Path:
+        from identity.keyfiles import default_key_dir
+
+        return self.key_dir or default_key_dir()
+
+    def records_key_path(self) -> Path:
+        return self.records_key_file or self.data_dir / "keys" / "records.key"
+
+    def approvals_key_path(self) -> Path:
+        return self.approvals_key_file or self.data_dir / "keys" / "approvals.key"
+
+    def link_key_path(self) -> Path:
+        return self.link_key_file or self.data_dir / "keys" / "links.key"
+
+    def approvals_keys(self) -> list[str]:
+        """The approvals service's public keys, as the workflow should accept them."""
+        from identity.keyfiles import KeyFileError, load_private_key, public_text
+
+        keys = list(self.approvals_public_keys)
+        try:
+            own = public_text(load_private_key(self.approvals_key_path()))
+        except KeyFileError:
+            return keys
+        return keys if own in keys else [*keys, own]
 
     def records_url(self) -> str:
         from records.db import default_url

@@ -19,12 +19,15 @@ from activities.platform import PlatformClient, ProbeConfig
 from activities.policy import PolicyActivities
 from activities.records import RecordsActivities
 from activities.review import ReviewActivities
+from approvals.issuer import LinkIssuer
+from approvals.links import LinkStore
 from notify.outbox import OutboxStore
 from notify.settings import NotifySettings, build_senders
 from records.db import make_engine, migrate
 from records.store import RecordsStore
 from worker.client import connect
 from worker.config import Settings, load_settings
+from worker.keys import link_key, records_signer
 from worker.logging import configure_logging
 from workflows.onboarding import OnboardingWorkflow
 
@@ -35,11 +38,15 @@ log = structlog.get_logger()
 async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
     """A running worker for the onboarding task queue; stops when the block exits."""
     url = settings.records_url()
+    signer = records_signer(settings)  # no records key, no worker: every entry is signed
+    secret = link_key(settings)  # customers' links are made with it
     await asyncio.to_thread(migrate, url)
     notify_settings = load_settings(NotifySettings)  # a bad one stops the start here
     engine = make_engine(url)
+    issuer = LinkIssuer(LinkStore(engine), secret, settings.portal_url)
     try:
-        async with _worker(client, settings, notify_settings, RecordsStore(engine)) as worker:
+        store = RecordsStore(engine, signer)
+        async with _worker(client, settings, notify_settings, store, issuer) as worker:
             yield worker
     finally:
         engine.dispose()
@@ -47,7 +54,11 @@ async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator
 
 @asynccontextmanager
 async def _worker(
-    client: Client, settings: Settings, notify_settings: NotifySettings, store: RecordsStore
+    client: Client,
+    settings: Settings,
+    notify_settings: NotifySettings,
+    store: RecordsStore,
+    links: LinkIssuer,
 ) -> AsyncIterator[Worker]:
     async with (
         httpx.AsyncClient(base_url=settings.platform_url, timeout=15.0) as http,
@@ -62,11 +73,13 @@ async def _worker(
             gate_deadlines=settings.gate_deadlines,
             ladder=settings.ladder(),
             history_budget=settings.history_budget,
+            approvals_keys=settings.approvals_keys(),
         )
         notify = NotifyActivities(
             OutboxStore(store.engine),
             build_senders(notify_settings, webhook_http),
             records=store,
+            links=links,
         )
         activities: list[Any] = [
             policy.load_policy,

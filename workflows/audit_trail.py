@@ -12,16 +12,18 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from onboarding.audit import AuditBatch, AuditEntry
+    from onboarding.audit import AuditBatch, AuditEntry, RecordedBatch
     from onboarding.checks import CheckResult
     from onboarding.contract import Contract
-    from onboarding.status import OnboardingStatus
+    from onboarding.status import OnboardingStatus, RecordHead
     from onboarding.steps import StepKey
 
 RECORDS_ACTIVITY = "record_entries"
 AUDIT_BATCH = 50
+REJECTIONS_KEPT = 20
 
 
 class AuditTrail:
@@ -34,6 +36,8 @@ class AuditTrail:
     _audit_pending: list[AuditEntry]
     _audit_seq: int
     _audit_busy: bool
+    _record_opened: bool
+    """The store holds the onboarding: later batches leave the contract out."""
 
     def _audit(
         self,
@@ -66,27 +70,55 @@ class AuditTrail:
 
     async def _record_audit(self) -> None:
         """Write queued entries in order. Retries until the store answers; the onboarding
-        itself never waits for it, except at the very end (nothing left unrecorded)."""
+        itself never waits for it, except at the very end (nothing left unrecorded).
+
+        An entry the store refuses (malformed, a key reused) is not retried for ever: it
+        is named in the status (`records_rejected`) and the writer goes on.
+        """
         while True:
             await workflow.wait_condition(lambda: bool(self._audit_pending))
             batch = self._audit_pending[:AUDIT_BATCH]
             self._audit_busy = True
-            await workflow.execute_activity(
-                RECORDS_ACTIVITY,
-                AuditBatch(
-                    tenant_id=self._status.tenant_id,
-                    workflow_id=self._status.workflow_id,
-                    opened_at=self._opened_at,
-                    opened_by=self._started_by,
-                    contract=self._contract.model_dump(mode="json"),
-                    entries=batch,
-                ),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
-                summary=f"record {len(batch)} audit entries for {self._status.tenant_id}",
-            )
+            try:
+                result = await workflow.execute_activity(
+                    RECORDS_ACTIVITY,
+                    AuditBatch(
+                        tenant_id=self._status.tenant_id,
+                        workflow_id=self._status.workflow_id,
+                        opened_at=self._opened_at,
+                        opened_by=self._started_by,
+                        contract=None
+                        if self._record_opened
+                        else self._contract.model_dump(mode="json"),
+                        entries=batch,
+                    ),
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+                    summary=f"record {len(batch)} audit entries for {self._status.tenant_id}",
+                )
+            except ActivityError as err:  # only a non-retryable failure gets here
+                self._note_rejected([f"{e.key} ({e.kind}): {err.cause or err}" for e in batch])
+            else:
+                self._note_recorded(result)
             del self._audit_pending[: len(batch)]
             self._audit_busy = False
+
+    def _note_recorded(self, result: object) -> None:
+        """Keep the record's head as the store reported it (runs of the first release
+        were answered with a bare count)."""
+        if not isinstance(result, dict):
+            return
+        recorded = RecordedBatch.model_validate(result)
+        self._record_opened = True
+        self._status.records = RecordHead(seq=recorded.head_seq, hash=recorded.head_hash)
+        self._note_rejected(recorded.rejected)
+
+    def _note_rejected(self, rejected: list[str]) -> None:
+        if rejected:
+            self._status.records_rejected = [*self._status.records_rejected, *rejected][
+                -REJECTIONS_KEPT:
+            ]
+            workflow.logger.error("audit entries rejected", extra={"rejected": rejected})
 
     async def _audit_drained(self) -> None:
         await workflow.wait_condition(lambda: not self._audit_pending and not self._audit_busy)

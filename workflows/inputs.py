@@ -1,413 +1,388 @@
-"""The onboarding's human inputs: validated updates (the CLI) and signals (the Web UI).
+"""The onboarding's one input pipeline: every human input, however it arrives.
 
-Each input is an update with a validator (refused: the sender gets the reason, and no
-history is written) and a signal of the same name and payload (refused: kept in
-`refused[]` and the records). `OnboardingWorkflow` inherits these handlers; the state
-they read and write is the workflow's, declared below for the type checker.
+An input is an `Envelope` (name, payload, proof) sent as the `give_input` update (the
+CLI: an answer or a refusal with its reason) or as a signal (the Web UI's "Send a
+Signal", named `give_input` or after the input). For every one, in this order:
+
+1. prove who sent it: the signature, its key on the roster (or the approvals service's
+   key, for customer admins), this onboarding, this input, fresh, never taken before;
+2. check the rules of `onboarding.catalog` for the *verified* signer;
+3. apply it (`onboarding.effects`), record it (with its signature, so an auditor can
+   re-verify it) and publish the new state (search attributes and Web UI details).
+
+A refusal at any stage changes nothing but the record: it is kept in `refused[]` and
+the audit trail, and the update fails with the reason. The same refused input sent again
+is turned away by the update validator at no cost. Nothing an input holds can fail a
+workflow task: unexpected errors become refusals too.
+
+Runs started before signed inputs existed (no `signed-inputs` patch marker) keep their
+unsigned handlers (`workflows/legacy_inputs.py`) so their histories replay.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
 
-from workflows.audit_trail import AuditTrail
+from workflows.legacy_inputs import LegacyInputs
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
 
-    from onboarding.checks import CheckResult
-    from onboarding.details import current_details
-    from onboarding.gates import move_deadline
-    from onboarding.inputs import (
-        ApproveDeviation,
-        AssignOwner,
-        DecideDeviation,
-        Feedback,
-        MoveDeadline,
-        Receipt,
-        RecordEnablement,
-        RejectDeviation,
-        ReportRefusal,
-        RequestDeviation,
-        RetryStep,
-        SignOff,
+    from onboarding.catalog import CATALOG, InputSpec, channel_refusal
+    from onboarding.effects import Applied, InputState, Note
+    from onboarding.inputs import InputName, Receipt
+    from onboarding.proof import (
+        CLOCK_SKEW,
+        FRESHNESS,
+        Channel,
+        Envelope,
+        Proof,
+        Unproven,
+        Verified,
+        canonical,
+        parse_proof,
+        proof_record,
+        verify,
     )
-    from onboarding.policy import OnboardingPolicy
-    from onboarding.rules import (
-        refusal_assign_owner,
-        refusal_decide_deviation,
-        refusal_enablement,
-        refusal_feedback,
-        refusal_move_deadline,
-        refusal_request_deviation,
-        refusal_retry,
-        refusal_sign_off,
-    )
-    from onboarding.status import (
-        DeviationRecord,
-        EnablementRecord,
-        FeedbackRecord,
-        OnboardingStatus,
-        Refusal,
-        SignOffRecord,
-        StepRecord,
-    )
-    from onboarding.steps import StepKey
+    from onboarding.status import Refusal
 
-# The name each input has in the records (records.kinds.InputName where one exists).
-INPUT_NAMES: dict[type[BaseModel], str] = {
-    AssignOwner: "assign_owner",
-    RecordEnablement: "enablement",
-    SignOff: "sign_off",
-    Feedback: "feedback",
-    RetryStep: "retry",
-    RequestDeviation: "deviation_request",
-    ApproveDeviation: "deviation_approval",
-    RejectDeviation: "deviation_rejection",
-    MoveDeadline: "deadline",
-}
+INPUT_SIGNAL = "give_input"
+"""The signal (and update) every signed input can travel as."""
+SIGNED_INPUTS = "signed-inputs"
+"""Patch id: runs with this marker take signed inputs only."""
+REFUSED_DIGESTS_KEPT = 500
+INPUT_REFUSED = "InputRefused"
+"""ApplicationError type of a refused input (the update's failure)."""
 
 
-class InputRefused(ValueError):
-    """Raised by an update validator: the update is rejected and leaves no history."""
+class InputRefusedError(ValueError):
+    """Raised by the update validator: a repeat of an input already refused."""
 
 
-class HumanInputs(AuditTrail):
-    """Update and signal handlers of the onboarding workflow (a mixin)."""
+class HumanInputs(LegacyInputs):
+    """The input handlers of the onboarding workflow (a mixin)."""
 
-    _policy: OnboardingPolicy | None
-    _retry_requested: dict[StepKey, str]
-    _owner_receipt: tuple[str, datetime] | None
-    _woken: bool
-    """Set by every accepted input, so a waiting gate loop looks again."""
+    _nonces: dict[str, datetime]
+    """Nonce -> signing time of signed inputs taken (accepted or refused) lately."""
+    _refused_digests: list[str]
+    _signed_era: bool | None
+    _signals_held: list[tuple[str, Any]]
 
-    def _awaiting(self, key: StepKey) -> str | None:
-        raise NotImplementedError  # the workflow's: who its current step waits for
+    def _signed(self) -> bool:
+        """Whether this run takes signed inputs only (every run since the patch)."""
+        if self._signed_era is None:
+            self._signed_era = workflow.patched(SIGNED_INPUTS)
+        return self._signed_era
 
-    def _roster_refusal(self) -> str | None:
-        if self._policy is None:
-            return "the onboarding is still starting; try again in a few seconds"
-        return None
+    # ------------------------------------------------------------ entry points
+    # The workflow's handlers (`OnboardingWorkflow`) call these.
 
-    def _refusal(self, inp: BaseModel) -> str | None:
-        if (reason := self._roster_refusal()) is not None:
-            return reason
-        assert self._policy is not None
-        roster, status = self._policy.roster, self._status
-        if isinstance(inp, AssignOwner):
-            return refusal_assign_owner(status, roster, inp)
-        if isinstance(inp, RecordEnablement):
-            return refusal_enablement(status, roster, inp)
-        if isinstance(inp, SignOff):
-            return refusal_sign_off(status, roster, self._contract, inp)
-        if isinstance(inp, Feedback):
-            return refusal_feedback(status, roster, self._contract, inp)
-        if isinstance(inp, RetryStep):
-            return refusal_retry(status, roster, inp)
-        if isinstance(inp, RequestDeviation):
-            return refusal_request_deviation(status, roster, inp)
-        if isinstance(inp, DecideDeviation):
-            return refusal_decide_deviation(status, roster, inp)
-        if isinstance(inp, MoveDeadline):
-            return refusal_move_deadline(status, roster, inp, workflow.now())
-        return f"unknown input {type(inp).__name__}"
+    async def _give(self, envelope: Envelope) -> Receipt:
+        await workflow.wait_condition(lambda: self._policy is not None)
+        outcome = self._take(envelope)
+        if isinstance(outcome, Refusal):
+            raise ApplicationError(outcome.reason, type=INPUT_REFUSED, non_retryable=True)
+        return outcome
 
-    def _validate(self, inp: BaseModel) -> None:
-        if (reason := self._refusal(inp)) is not None:
-            raise InputRefused(reason)
+    def _check_give(self, envelope: Envelope) -> None:
+        if self._digest(envelope) in self._refused_digests:
+            raise InputRefusedError(
+                "this exact input was refused already (see `onboard status`); nothing changed"
+            )
 
-    def _apply(self, inp: BaseModel) -> Receipt:
-        receipt = self._apply_input(inp)
-        self._woken = True
-        fields = inp.model_dump(mode="json", exclude={"by"})
-        if receipt.already_recorded:
-            fields["already_recorded"] = True
-        fields["input"] = INPUT_NAMES.get(type(inp), type(inp).__name__)
-        self._audit(
-            "input_accepted", self._status.current_step, str(getattr(inp, "by", "unknown")), fields
+    def _named_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        payload = self._decode(args)
+        if not self._signed():
+            self._legacy_signal(name, payload)
+        else:
+            self._take_signal(name, payload)
+
+    def _named_update(self, name: str, args: Sequence[RawValue]) -> Receipt:
+        payload = self._decode(args)
+        if not self._signed():
+            return self._legacy_update(name, payload)
+        refusal = self._refuse(
+            name[:64],
+            _claimed(payload),
+            None,
+            f"unsigned {name[:64]} update: inputs are signed now; send it with a current "
+            "onboard CLI (it signs with your key)",
+            payload,
+            name,
         )
-        workflow.set_current_details(current_details(self._status))
-        return receipt
+        raise ApplicationError(refusal.reason, type=INPUT_REFUSED, non_retryable=True)
 
-    def _apply_input(self, inp: BaseModel) -> Receipt:
-        now = workflow.now()
-        status = self._status
-        if isinstance(inp, AssignOwner):
-            if status.owner is not None and self._owner_receipt is not None:
-                by, at = self._owner_receipt
-                return _repeat(f"owner {status.owner} already assigned", by, at)
-            status.owner = inp.owner
-            self._owner_receipt = (inp.by, now)
-            record = status.step(StepKey.INTERNAL_READINESS)
-            record.add_actor(inp.by)
-            record.add_actor(inp.owner)
-            assigned = CheckResult(
-                name="owner_assigned",
-                passed=True,
-                detail=f"{inp.owner} assigned by {inp.by}",
-                observed=inp.owner,
-                checked_at=now,
-            )
-            merge_checks(record, [assigned])
-            self._audit_checks(StepKey.INTERNAL_READINESS, [assigned])
-            message = f"{inp.owner} is the onboarding owner of {status.tenant_id}"
-        elif isinstance(inp, RecordEnablement):
-            if (done := status.enablement_item(inp.item.value)) is not None:
-                return _repeat(f"enablement {inp.item.value} already recorded", done.by, done.at)
-            status.enablement.append(
-                EnablementRecord(item=inp.item.value, evidence=inp.evidence, by=inp.by, at=now)
-            )
-            status.step(StepKey.CUSTOMER_ENABLEMENT).add_actor(inp.by)
-            message = f"enablement {inp.item.value} recorded with evidence {inp.evidence}"
-        elif isinstance(inp, SignOff):
-            if (signed := status.sign_off(inp.gate.value)) is not None:
-                return _repeat(f"{inp.gate.value} sign-off already recorded", signed.by, signed.at)
-            status.sign_offs.append(
-                SignOffRecord(gate=inp.gate.value, by=inp.by, at=now, note=inp.note)
-            )
-            status.step(StepKey.GO_LIVE).add_actor(inp.by)
-            message = f"{inp.gate.value} sign-off recorded"
-        elif isinstance(inp, Feedback):
-            if status.feedback:
-                first = status.feedback[0]
-                return _repeat("review feedback already recorded", first.by, first.at)
-            status.feedback.append(FeedbackRecord(by=inp.by, at=now, text=inp.text))
-            status.step(StepKey.POST_ONBOARDING_REVIEW).add_actor(inp.by)
-            message = "review feedback recorded"
-        elif isinstance(inp, RetryStep):
-            self._retry_requested[inp.step] = inp.by
-            message = f"step {inp.step.value} will run again"
-        elif isinstance(inp, RequestDeviation):
-            deviation_id = f"DEV-{len(status.deviations) + 1}"
-            status.deviations.append(
-                DeviationRecord(
-                    id=deviation_id,
-                    step=inp.step,
-                    check=inp.check,
-                    reason=inp.reason,
-                    requested_by=inp.by,
-                    requested_at=now,
-                )
-            )
-            status.step(inp.step).add_actor(inp.by)
-            self._audit(
-                "deviation_requested",
-                inp.step,
-                inp.by,
-                deviation_id=deviation_id,
-                check=inp.check,
-                reason=inp.reason,
-            )
-            return Receipt(
-                accepted=True,
-                message=f"deviation {deviation_id} requested for {inp.check}; a "
-                "platform_approver other than you must approve it",
-                recorded_by=inp.by,
-                recorded_at=now,
-                reference=deviation_id,
-            )
-        elif isinstance(inp, DecideDeviation):
-            deviation = status.deviation(inp.deviation_id)
-            assert deviation is not None  # the validator refused unknown ids
-            if deviation.state != "pending":
-                return _repeat(
-                    f"deviation {deviation.id} already {deviation.state}",
-                    deviation.decided_by or "unknown",
-                    deviation.decided_at or now,
-                )
-            approved = isinstance(inp, ApproveDeviation)
-            deviation.state = "approved" if approved else "rejected"
-            deviation.decided_by, deviation.decided_at, deviation.note = inp.by, now, inp.note
-            self._audit(
-                f"deviation_{deviation.state}",
-                deviation.step,
-                inp.by,
-                deviation_id=deviation.id,
-                note=inp.note,
-            )
-            message = f"deviation {deviation.id} {deviation.state}"
-        elif isinstance(inp, MoveDeadline):
-            gate = next(g for g in status.gates if g.gate == inp.gate)  # validator checked
-            previous = gate.due_at
-            move_deadline(gate, inp.due, inp.by, now)
-            self._audit(
-                "deadline_moved",
-                gate.step,
-                inp.by,
-                gate=gate.gate,
-                due_at=inp.due.isoformat(),
-                previous_due_at=previous.isoformat(),
-                reason=inp.reason,
-            )
-            message = (
-                f"{gate.title} is now due {inp.due.isoformat()} (was {previous.isoformat()});"
-                " reminders and escalations follow the new deadline"
-            )
-        else:  # pragma: no cover - _refusal already refused it
-            raise InputRefused(f"unknown input {type(inp).__name__}")
-        if status.current_step is not None:
-            status.step(status.current_step).waiting_for = self._awaiting(status.current_step)
-        workflow.logger.info("input accepted", extra={"input": type(inp).__name__, "by": inp.by})
-        return Receipt(accepted=True, message=message, recorded_by=inp.by, recorded_at=now)
+    def _check_named_update(self, name: str, args: Sequence[RawValue]) -> None:
+        payload = self._decode(args)
+        if not self._signed():
+            self._legacy_validate(name, payload)
+        elif self._digest_of(name, payload) in self._refused_digests:
+            raise InputRefusedError("this exact input was refused already; nothing changed")
 
-    def _signal(self, model: type[BaseModel], name: str, payload: Any) -> None:
-        """Apply a signal, or keep it as a refused attempt; never fail the workflow task."""
-        by = payload.get("by", "unknown") if isinstance(payload, dict) else "unknown"
+    # ------------------------------------------------------------------ pipeline
+
+    def _take_signal(self, name: str, payload: Any) -> None:
+        """Take a signalled input; until the roster is loaded, hold it (taken right after)."""
+        if self._policy is None:
+            self._signals_held.append((name, payload))
+            return
+        if self._digest_of(name, payload) in self._refused_digests:
+            return  # the same refused signal again: already on record, costs nothing more
+        if not isinstance(payload, dict) or not {"input", "payload"} <= payload.keys():
+            self._refuse(
+                name[:64],
+                _claimed(payload),
+                None,
+                f"unsigned {name[:64]} signal: inputs are signed now; paste what "
+                "`onboard ... --print-signal` prints",
+                payload,
+                name,
+            )
+            return
         try:
-            inp = model.model_validate(payload)
+            envelope = Envelope.model_validate(payload)
+        except ValidationError:
+            self._refuse(name[:64], None, None, "not an input envelope", payload, name)
+            return
+        if name not in (INPUT_SIGNAL, envelope.input):
+            self._refuse(
+                name[:64],
+                _claimed(envelope.payload),
+                None,
+                f"the signal {name[:64]!r} carries the input {envelope.input[:64]!r}; name the "
+                f"signal {INPUT_SIGNAL} or after its input",
+                payload,
+                name,
+            )
+            return
+        self._take(envelope, name, payload)
+
+    def _take_held_signals(self) -> None:
+        """Signals that came before the roster was loaded: take them now, in order."""
+        held, self._signals_held = self._signals_held, []
+        for name, payload in held:
+            self._take_signal(name, payload)
+
+    def _take(
+        self, envelope: Envelope, signal: str | None = None, raw: Any = None
+    ) -> Receipt | Refusal:
+        """Prove, check, apply, record and publish one input, or refuse it on record.
+
+        Args:
+            envelope: The input.
+            signal: The signal's name if it came as a signal (None: the update).
+            raw: The signal's payload as received (what a repeat is recognised by).
+        """
+        if raw is None:
+            raw = envelope.model_dump(mode="json")
+        try:
+            return self._take_unguarded(envelope, signal, raw)
+        except Exception as err:  # an input must never fail the workflow task
+            workflow.logger.exception("input could not be processed")
+            return self._refuse(
+                envelope.input[:64] or "input",
+                _claimed(envelope.payload),
+                None,
+                f"could not be processed ({type(err).__name__}); nothing changed",
+                raw,
+                signal,
+            )
+
+    def _take_unguarded(
+        self, envelope: Envelope, signal: str | None, raw: Any
+    ) -> Receipt | Refusal:
+        name = envelope.input[:64]
+        spec = _spec(name)
+        claimed = _claimed(envelope.payload)
+        if spec is None:
+            known = ", ".join(n.value for n in InputName)
+            return self._refuse(
+                name or "input",
+                claimed,
+                None,
+                f"unknown input {name!r} (one of: {known})",
+                raw,
+                signal,
+            )
+        proof = parse_proof(envelope.proof)
+        if isinstance(proof, Unproven):
+            return self._refuse(name, proof.claimed or claimed, None, proof.reason, raw, signal)
+        now = workflow.now()
+        self._forget_old_nonces(now)
+        if (taken := self._nonces.get(proof.nonce)) is not None:
+            return self._refuse(
+                name,
+                proof.signer,
+                None,
+                f"replay: this signed input (signed {taken.isoformat()}) was taken already",
+                raw,
+                signal,
+            )
+        assert self._policy is not None  # the handlers wait for it
+        verified = verify(
+            proof,
+            input_name=name,
+            payload=envelope.payload,
+            workflow_id=self._status.workflow_id,
+            keyring=self._policy.keyring(),
+            now=now,
+        )
+        if isinstance(verified, Unproven):
+            return self._refuse(name, proof.signer, None, verified.reason, raw, signal)
+        self._nonces[proof.nonce] = proof.signed_at  # a signed input is taken once, either way
+        inp = self._parse(spec, envelope.payload, verified)
+        if isinstance(inp, str):
+            return self._refuse(name, verified.signer, verified, inp, raw, signal)
+        if (reason := self._rule_refusal(spec, inp, verified, now)) is not None:
+            return self._refuse(name, verified.signer, verified, reason, raw, signal)
+        return self._accept(spec, inp, verified, envelope, now)
+
+    def _parse(self, spec: InputSpec, payload: Any, verified: Verified) -> BaseModel | str:
+        """The input's model with the verified signer as `by`, or what is wrong with it."""
+        if not isinstance(payload, dict):
+            return "malformed payload: not an object"
+        named = payload.get("by")
+        if named is not None and str(named).strip().lower() != verified.signer:
+            return f"the payload names {str(named)[:80]!r} but is signed by {verified.signer}"
+        try:
+            return spec.model.model_validate({**payload, "by": verified.signer})
         except ValidationError as err:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}"
-                for e in err.errors()
+                for e in err.errors()[:5]
             )
-            self._refuse(name, str(by), f"malformed payload: {problems}")
-            return
-        if (reason := self._refusal(inp)) is not None:
-            self._refuse(name, str(by), reason)
-            return
-        self._apply(inp)
+            return f"malformed payload: {problems}"
 
-    def _refuse(self, name: str, by: str, reason: str) -> None:
-        self._status.refused.append(Refusal(input=name, by=by, at=workflow.now(), reason=reason))
-        self._audit("input_refused", self._status.current_step, by, input=name, reason=reason)
+    def _rule_refusal(
+        self, spec: InputSpec, inp: BaseModel, verified: Verified, now: datetime
+    ) -> str | None:
+        if (reason := channel_refusal(spec, inp, verified.channel)) is not None:
+            return reason
+        if verified.channel is Channel.CUSTOMER and not self._contract.is_customer_admin(
+            verified.signer
+        ):
+            return f"{verified.signer} is not a named customer admin of this contract"
+        return spec.refusal(self._input_state(), inp, now)
+
+    def _accept(
+        self,
+        spec: InputSpec,
+        inp: BaseModel,
+        verified: Verified,
+        envelope: Envelope,
+        now: datetime,
+    ) -> Receipt:
+        state = self._input_state()
+        applied = spec.apply(state, inp, now)
+        self._owner_receipt = state.owner_receipt
+        self._write_notes(applied, verified.signer)
+        if not spec.report_only:
+            fields = inp.model_dump(mode="json", exclude={"by"})
+            if applied.receipt.already_recorded:
+                fields["already_recorded"] = True
+            fields["input"] = spec.recorded_as
+            fields["channel"] = verified.channel.value
+            fields["signed"] = proof_record(verified.proof, spec.name.value, envelope.payload)
+            self._audit("input_accepted", self._status.current_step, verified.signer, fields)
+        self._woken = True
+        if (current := self._status.current_step) is not None:
+            self._status.step(current).waiting_for = self._awaiting(current)
+        self._publish()
+        workflow.logger.info("input accepted", extra={"input": spec.name.value})
+        return applied.receipt
+
+    def _write_notes(self, applied: Applied, actor: str) -> None:
+        for note in applied.notes:
+            self._audit(note.kind, note.step, actor, note.payload)
+
+    def _refuse(
+        self,
+        name: str,
+        claimed: str | None,
+        verified: Verified | None,
+        reason: str,
+        raw: Any,
+        signal: str | None = None,
+    ) -> Refusal:
+        """Keep a refused input on record; the same one again is turned away for free."""
+        by = verified.signer if verified else f"unverified ({claimed or 'nobody'})"[:254]
+        refusal = Refusal(input=name, by=by, at=workflow.now(), reason=reason)
+        self._status.add_refusal(refusal)
+        fields: dict[str, Any] = {"input": name, "reason": reason, "verified": bool(verified)}
+        if claimed and not verified:
+            fields["claimed_by"] = claimed[:254]
+        if verified is not None:
+            fields["key_fingerprint"] = verified.key_fingerprint
+        self._audit(
+            "input_refused",
+            self._status.current_step,
+            verified.signer if verified else "unverified",
+            fields,
+        )
+        self._refused_digests = [
+            *self._refused_digests,
+            self._digest_of(signal or INPUT_SIGNAL, raw),
+        ][-REFUSED_DIGESTS_KEPT:]
         workflow.logger.warning("input refused", extra={"input": name, "reason": reason})
+        return refusal
 
-    @workflow.update(name="assign_owner")
-    def assign_owner(self, inp: AssignOwner) -> Receipt:
-        return self._apply(inp)
+    # ------------------------------------------------------------------ helpers
 
-    @assign_owner.validator
-    def _check_assign_owner(self, inp: AssignOwner) -> None:
-        self._validate(inp)
+    def _input_state(self) -> InputState:
+        assert self._policy is not None
+        return InputState(
+            status=self._status,
+            contract=self._contract,
+            roster=self._policy.roster,
+            retry_requested=self._retry_requested,
+            owner_receipt=self._owner_receipt,
+        )
 
-    @workflow.signal(name="assign_owner")
-    def assign_owner_signal(self, payload: Any) -> None:
-        self._signal(AssignOwner, "assign_owner", payload)
+    def _forget_old_nonces(self, now: datetime) -> None:
+        """Nonces older than the freshness window are refused as stale anyway."""
+        horizon = now - FRESHNESS - CLOCK_SKEW
+        self._nonces = {n: at for n, at in self._nonces.items() if at >= horizon}
 
-    @workflow.update(name="record_enablement")
-    def record_enablement(self, inp: RecordEnablement) -> Receipt:
-        return self._apply(inp)
+    def _digest(self, envelope: Envelope) -> str:
+        return self._digest_of(INPUT_SIGNAL, envelope.model_dump(mode="json"))
 
-    @record_enablement.validator
-    def _check_record_enablement(self, inp: RecordEnablement) -> None:
-        self._validate(inp)
-
-    @workflow.signal(name="record_enablement")
-    def record_enablement_signal(self, payload: Any) -> None:
-        self._signal(RecordEnablement, "record_enablement", payload)
-
-    @workflow.update(name="sign_off")
-    def sign_off(self, inp: SignOff) -> Receipt:
-        return self._apply(inp)
-
-    @sign_off.validator
-    def _check_sign_off(self, inp: SignOff) -> None:
-        self._validate(inp)
-
-    @workflow.signal(name="sign_off")
-    def sign_off_signal(self, payload: Any) -> None:
-        self._signal(SignOff, "sign_off", payload)
-
-    @workflow.update(name="give_feedback")
-    def give_feedback(self, inp: Feedback) -> Receipt:
-        return self._apply(inp)
-
-    @give_feedback.validator
-    def _check_give_feedback(self, inp: Feedback) -> None:
-        self._validate(inp)
-
-    @workflow.signal(name="give_feedback")
-    def give_feedback_signal(self, payload: Any) -> None:
-        self._signal(Feedback, "give_feedback", payload)
-
-    @workflow.update(name="retry_step")
-    def retry_step(self, inp: RetryStep) -> Receipt:
-        return self._apply(inp)
-
-    @retry_step.validator
-    def _check_retry_step(self, inp: RetryStep) -> None:
-        self._validate(inp)
-
-    @workflow.signal(name="retry_step")
-    def retry_step_signal(self, payload: Any) -> None:
-        self._signal(RetryStep, "retry_step", payload)
-
-    @workflow.update(name="request_deviation")
-    def request_deviation(self, inp: RequestDeviation) -> Receipt:
-        return self._apply(inp)
-
-    @request_deviation.validator
-    def _check_request_deviation(self, inp: RequestDeviation) -> None:
-        self._validate(inp)
-
-    @workflow.signal(name="request_deviation")
-    def request_deviation_signal(self, payload: Any) -> None:
-        self._signal(RequestDeviation, "request_deviation", payload)
-
-    @workflow.update(name="approve_deviation")
-    def approve_deviation(self, inp: ApproveDeviation) -> Receipt:
-        return self._apply(inp)
-
-    @approve_deviation.validator
-    def _check_approve_deviation(self, inp: ApproveDeviation) -> None:
-        self._validate(inp)
-
-    @workflow.signal(name="approve_deviation")
-    def approve_deviation_signal(self, payload: Any) -> None:
-        self._signal(ApproveDeviation, "approve_deviation", payload)
-
-    @workflow.update(name="reject_deviation")
-    def reject_deviation(self, inp: RejectDeviation) -> Receipt:
-        return self._apply(inp)
-
-    @reject_deviation.validator
-    def _check_reject_deviation(self, inp: RejectDeviation) -> None:
-        self._validate(inp)
-
-    @workflow.signal(name="reject_deviation")
-    def reject_deviation_signal(self, payload: Any) -> None:
-        self._signal(RejectDeviation, "reject_deviation", payload)
-
-    @workflow.update(name="move_deadline")
-    def move_deadline(self, inp: MoveDeadline) -> Receipt:
-        return self._apply(inp)
-
-    @move_deadline.validator
-    def _check_move_deadline(self, inp: MoveDeadline) -> None:
-        self._validate(inp)
-
-    @workflow.signal(name="move_deadline")
-    def move_deadline_signal(self, payload: Any) -> None:
-        self._signal(MoveDeadline, "move_deadline", payload)
-
-    @workflow.signal(name="report_refusal")
-    def report_refusal(self, payload: Any) -> None:
-        """Keep an update the validators refused (they leave no history) on record."""
+    @staticmethod
+    def _digest_of(name: str, raw: Any) -> str:
         try:
-            report = ReportRefusal.model_validate(payload)
-        except ValidationError:
-            return  # a malformed report of a refusal carries nothing worth keeping
-        self._refuse(report.input, report.by, report.reason)
+            text = canonical([name, raw])
+        except (TypeError, ValueError):
+            text = repr((name, raw))
+        return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
-    @workflow.query(name="status")
-    def status(self) -> OnboardingStatus:
-        return self._status
+    @staticmethod
+    def _decode(args: Sequence[RawValue]) -> Any:
+        if not args:
+            return None
+        try:
+            return workflow.payload_converter().from_payload(args[0].payload)
+        except Exception:  # undecodable: refused as malformed by the caller
+            return None
 
 
-def merge_checks(record: StepRecord, checks: list[CheckResult]) -> None:
-    """Replace checks of the same name (a re-run), keep the others (e.g. owner_assigned)."""
-    fresh = {c.name for c in checks}
-    record.checks = [c for c in record.checks if c.name not in fresh] + list(checks)
+def _spec(name: str) -> InputSpec | None:
+    try:
+        return CATALOG[InputName(name)]
+    except ValueError:
+        return None
 
 
-def _repeat(message: str, by: str, at: datetime) -> Receipt:
-    return Receipt(
-        accepted=True,
-        already_recorded=True,
-        message=f"{message} by {by} at {at.isoformat()}; nothing changed",
-        recorded_by=by,
-        recorded_at=at,
-    )
+def _claimed(payload: Any) -> str | None:
+    """Whom a payload claims to come from (only ever shown as a claim)."""
+    if isinstance(payload, dict) and isinstance(payload.get("by"), str):
+        return str(payload["by"])[:254]
+    return None
+
+
+__all__ = ["SIGNED_INPUTS", "HumanInputs", "InputRefusedError", "Note", "Proof"]

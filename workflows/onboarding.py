@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows.inputs import HumanInputs, merge_checks
+from workflows.inputs import INPUT_SIGNAL, HumanInputs
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
@@ -28,8 +28,9 @@ with workflow.unsafe.imports_passed_through():
     from onboarding import search
     from onboarding.audit import AuditEntry
     from onboarding.carryover import Carryover
-    from onboarding.checks import StepRequest, StepResult
+    from onboarding.checks import CheckResult, StepRequest, StepResult
     from onboarding.details import current_details
+    from onboarding.effects import merge_checks
     from onboarding.gates import (
         GATED_STEPS,
         chase,
@@ -37,8 +38,17 @@ with workflow.unsafe.imports_passed_through():
         is_closed,
         open_gate,
     )
+    from onboarding.inputs import Receipt
+    from onboarding.invites import invites_due
     from onboarding.notifications import Notification, NotificationBatch
-    from onboarding.policy import HISTORY_BUDGET, OnboardingInput, OnboardingPolicy
+    from onboarding.policy import (
+        HISTORY_BUDGET,
+        START,
+        OnboardingInput,
+        OnboardingPolicy,
+        start_payload,
+    )
+    from onboarding.proof import Channel, Envelope, Unproven, verify
     from onboarding.requirements import pre_onboarding_checks
     from onboarding.review import ReviewReportRequest
     from onboarding.status import (
@@ -61,6 +71,8 @@ NOTIFY_ACTIVITY = "send_notifications"
 NOTIFY_BATCH = 20
 HANDOVER_WAIT = timedelta(minutes=5)
 """How long a run waits for its audit and notification writes before continuing as new."""
+LEGACY_HANDOVER = "legacy-run-handover"
+"""Patch id: a run from before signed inputs continues as new (signed) at a gate wake-up."""
 NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=10),
     maximum_interval=timedelta(minutes=10),
@@ -99,6 +111,11 @@ class OnboardingWorkflow(HumanInputs):
         """Set by every input: a waiting gate loop looks again."""
         self._published: tuple[Any, ...] | None = None
         """The search attribute values last upserted (see `_publish`)."""
+        self._nonces: dict[str, datetime] = {}
+        self._refused_digests: list[str] = []
+        self._signed_era: bool | None = None
+        self._signals_held: list[tuple[str, Any]] = []
+        self._record_opened = False
         if inp.carried is not None:
             self._take_over(inp.carried)
 
@@ -113,16 +130,56 @@ class OnboardingWorkflow(HumanInputs):
         self._retry_requested = dict(carried.retry_requested)
         self._runs = carried.runs
         self._resume_at = carried.status.current_step
+        self._nonces = dict(carried.nonces)
+        self._refused_digests = list(carried.refused_digests)
+        self._record_opened = carried.record_opened
+
+    # ------------------------------------------------------------------ inputs
+    # Every human input goes through one pipeline (`workflows/inputs.py`).
+
+    @workflow.update
+    async def give_input(self, envelope: Envelope) -> Receipt:
+        """Take one signed input; the update fails with the reason if it is refused."""
+        return await self._give(envelope)
+
+    @give_input.validator
+    def _validate_give_input(self, envelope: Envelope) -> None:
+        self._check_give(envelope)
+
+    @workflow.signal(name=INPUT_SIGNAL)
+    def input_signal(self, payload: Any) -> None:
+        """The Web UI's way in: an envelope as `--print-signal` prints it."""
+        self._take_signal(INPUT_SIGNAL, payload)
+
+    @workflow.signal(dynamic=True)
+    def named_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        """A signal named after its input (`sign_off`, ...), or an unknown one: refused."""
+        self._named_signal(name, args)
+
+    @workflow.update(dynamic=True)
+    def named_update(self, name: str, args: Sequence[RawValue]) -> Receipt:
+        """An update named after its input: the unsigned form of runs from before signing."""
+        return self._named_update(name, args)
+
+    @named_update.validator
+    def _validate_named_update(self, name: str, args: Sequence[RawValue]) -> None:
+        self._check_named_update(name, args)
+
+    @workflow.query(name="status")
+    def status(self) -> OnboardingStatus:
+        """The onboarding as `onboard status` shows it."""
+        return self._status
 
     # ------------------------------------------------------------------ the run
 
     @workflow.run
     async def run(self, inp: OnboardingInput) -> OnboardingStatus:
+        self._signed()  # marks a run of this release (signed inputs) before anything else
         recorder = asyncio.create_task(self._record_audit())
         sender = asyncio.create_task(self._send_notifications())
         await self._load_policy()
         if not self._finished(StepKey.PRE_ONBOARDING):
-            await self._pre_onboarding(inp.started_by)
+            await self._pre_onboarding(inp)
 
         await self._step(
             StepKey.INTERNAL_READINESS,
@@ -175,11 +232,13 @@ class OnboardingWorkflow(HumanInputs):
             await after_gates()
         self._finish(key)
 
-    async def _pre_onboarding(self, started_by: str) -> None:
+    async def _pre_onboarding(self, inp: OnboardingInput) -> None:
         self._begin(StepKey.PRE_ONBOARDING)
         record = self._status.step(StepKey.PRE_ONBOARDING)
-        record.add_actor(started_by)
+        record.add_actor(inp.started_by)
         record.checks = pre_onboarding_checks(self._contract, workflow.now())
+        if self._signed():
+            record.checks.append(self._start_signed(inp))
         self._audit_checks(StepKey.PRE_ONBOARDING, record.checks)
         # The CLI refuses incomplete contracts, so this only fails for a contract that
         # bypassed it; such an onboarding must not proceed (PHASE-33).
@@ -203,6 +262,43 @@ class OnboardingWorkflow(HumanInputs):
                 non_retryable=True,
             )
         self._finish(StepKey.PRE_ONBOARDING)
+
+    def _start_signed(self, inp: OnboardingInput) -> CheckResult:
+        """The start must be signed by the member of staff it names (PHASE-33: owner and
+        timestamps recorded, proven)."""
+        now = workflow.now()
+        assert self._policy is not None
+        reason: str | None
+        if inp.start_proof is None:
+            reason = "the start is not signed; start onboardings with `onboard start`"
+        else:
+            verified = verify(
+                inp.start_proof,
+                input_name=START,
+                payload=start_payload(inp.contract, inp.started_by),
+                workflow_id=self._status.workflow_id,
+                keyring=self._policy.keyring(),
+                now=now,
+            )
+            if isinstance(verified, Unproven):
+                reason = verified.reason
+            elif verified.channel is not Channel.STAFF or verified.signer != inp.started_by:
+                reason = f"only the member of staff named as starter ({inp.started_by}) may sign it"
+            else:
+                self._nonces[inp.start_proof.nonce] = inp.start_proof.signed_at
+                return CheckResult(
+                    name="start_signed",
+                    passed=True,
+                    detail=f"started by {verified.signer} (key {verified.key_fingerprint})",
+                    observed=verified.key_fingerprint,
+                    checked_at=now,
+                )
+        return CheckResult(
+            name="start_signed",
+            passed=False,
+            detail=f"the start of this onboarding is not proven: {reason}",
+            checked_at=now,
+        )
 
     async def _prepare_go_live(self) -> None:
         await self._register_support()
@@ -338,14 +434,17 @@ class OnboardingWorkflow(HumanInputs):
         workflow.logger.info("step done", extra={"step": key.value})
 
     async def _load_policy(self) -> OnboardingPolicy:
-        self._policy = await workflow.execute_activity(
+        policy: OnboardingPolicy = await workflow.execute_activity(
             POLICY_ACTIVITY,
             self._status.tenant_id,
             result_type=OnboardingPolicy,
             start_to_close_timeout=timedelta(seconds=30),
             summary="load the staff roster and onboarding policy",
         )
-        return self._policy
+        self._policy = policy
+        if self._signed():
+            self._take_held_signals()
+        return policy
 
     async def _run_checks(
         self, key: StepKey, activity_name: str, request: BaseModel | None = None
@@ -486,8 +585,12 @@ class OnboardingWorkflow(HumanInputs):
             ladder = policy.gate_ladder(self._contract.contract.sla_tier)
             for gate in gates:
                 self._outgoing += chase(gate, ladder, self._status, self._contract, now)
+                if self._signed():
+                    self._outgoing += invites_due(gate, self._status, self._contract, now)
             self._publish()
-            if self._over_history_budget():
+            if self._over_history_budget() or (
+                not self._signed() and workflow.patched(LEGACY_HANDOVER)
+            ):
                 await self._continue_as_new()
             nearest = min(gates, key=lambda g: g.next_notice_at or g.due_at)
             wake = nearest.next_notice_at or nearest.due_at
@@ -625,6 +728,9 @@ class OnboardingWorkflow(HumanInputs):
             owner_receipt=self._owner_receipt,
             retry_requested=dict(self._retry_requested),
             runs=self._runs + 1,
+            nonces=dict(self._nonces),
+            refused_digests=list(self._refused_digests),
+            record_opened=self._record_opened,
         )
         workflow.continue_as_new(
             OnboardingInput(contract=self._contract, started_by=self._started_by, carried=carried)

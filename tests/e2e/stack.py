@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import yaml
 
+from notify.mailbox import personal_link
 from onboarding.steps import STEP_ORDER, EnablementItem
 from starter.devstack import DevStack, Ports
 from starter.ops import get_status
@@ -44,15 +45,21 @@ def running_stack(data_dir: Path, **worker_env: str) -> Iterator[DevStack]:
     env = {
         "ONBOARDING_REVIEW_AFTER": "PT3S",
         "ONBOARDING_STEP_MAX_ATTEMPTS": "2",
-        "ONBOARDING_GATE_DEADLINE": "PT6S",  # gates turn overdue within a test
-        # Scaled to the 6 s deadline: a reminder every 36 s once overdue, so the stalled
+        # Short, but long enough for a busy machine: a customer's personal link is valid
+        # until its gate's deadline. Tests of overdue gates ask for PT6S.
+        "ONBOARDING_GATE_DEADLINE": "PT2M",
+        # Scaled to the deadline: a reminder every 12 min once overdue, so the stalled
         # onboardings that earlier tests leave behind do not load the shared stack.
         "ONBOARDING_REMIND_EVERY": "P30D",
         "ONBOARDING_PROBE_PASSWORD": PROBE_PASSWORD,
         **worker_env,
     }
     stack = DevStack(
-        data_dir=data_dir, roster=EXAMPLES / "roster.yaml", ports=Ports.free(), worker_env=env
+        data_dir=data_dir,
+        roster=EXAMPLES / "roster.yaml",
+        ports=Ports.free(),
+        worker_env=env,
+        demo_keys=True,  # the example roster's people act with labelled demo keys
     )
     stack.start()
     try:
@@ -61,11 +68,13 @@ def running_stack(data_dir: Path, **worker_env: str) -> Iterator[DevStack]:
         stack.stop()
 
 
-def onboard(stack: DevStack, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run the real `onboard` CLI as a subprocess against the stack."""
+def onboard(
+    stack: DevStack, *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `onboard` CLI as a subprocess against the stack (`env` on top)."""
     done = subprocess.run(
         [sys.executable, "-m", "starter", *args],
-        env={**os.environ, **stack.client_env()},
+        env={**os.environ, **stack.client_env(), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -153,10 +162,33 @@ def drive_from_enablement(stack: DevStack, tenant: str) -> dict[str, Any]:
     wait_for(stack, tenant, waiting_at("customer_enablement"))
     give_enablement_evidence(stack, tenant)
     wait_for(stack, tenant, waiting_at("go_live"))
-    ok(stack, "sign-off", tenant, "customer", "--as", admin_of(tenant))
+    customer_sign_off(stack, tenant)
     ok(stack, "sign-off", tenant, "platform", "--as", APPROVER)
     ok(stack, "sign-off", tenant, "support", "--as", SUPPORT)
     return wait_for(stack, tenant, lambda s: s["state"] == "live")
+
+
+def link_for(stack: DevStack, tenant: str, gate: str, timeout: float = 60) -> str:
+    """The personal link the stack delivered to the tenant's admin for a customer gate."""
+    deadline = time.monotonic() + timeout
+    while (link := personal_link(stack.mailbox, admin_of(tenant), gate)) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no personal link for {admin_of(tenant)} at {gate}")
+        time.sleep(0.2)
+    return link
+
+
+def customer_sign_off(stack: DevStack, tenant: str) -> str:
+    """The admin signs off through the personal link they received, as they would."""
+    link = link_for(stack, tenant, "sign-off:customer")
+    return ok(stack, "sign-off", tenant, "customer", "--as", admin_of(tenant), "--token", link)
+
+
+def customer_feedback(stack: DevStack, tenant: str, text: str) -> str:
+    """The admin gives review feedback through their personal link."""
+    link = link_for(stack, tenant, "review-feedback")
+    args = ("feedback", tenant, "--as", admin_of(tenant), "--text", text, "--token", link)
+    return ok(stack, *args)
 
 
 def give_enablement_evidence(stack: DevStack, tenant: str) -> None:

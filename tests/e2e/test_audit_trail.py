@@ -21,6 +21,7 @@ from tests.e2e.stack import (
     OWNER,
     STEPS,
     admin_of,
+    customer_feedback,
     drive_from_enablement,
     drive_to_live,
     new_tenant,
@@ -42,7 +43,7 @@ def test_export_and_verify_a_finished_onboarding_then_detect_tampering(
     ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
     drive_to_live(stack, tenant)
     wait_for(stack, tenant, lambda s: step(s, "post_onboarding_review")["checks"] != [])
-    ok(stack, "feedback", tenant, "--as", admin_of(tenant), "--text", "All good")
+    customer_feedback(stack, tenant, "All good")
     done = wait_for(stack, tenant, lambda s: s["state"] == "completed")
 
     # The review's findings are documented: a Markdown report with the feedback, on record.

@@ -20,7 +20,9 @@ from tests.e2e.stack import (
     SUPPORT,
     admin_of,
     cli_status_json,
+    customer_feedback,
     drive_to_live,
+    link_for,
     new_tenant,
     ok,
     onboard,
@@ -44,12 +46,13 @@ def test_contract_to_go_live_and_review_through_the_cli(stack: DevStack, tmp_pat
     assert f"{stack.ui_url}/namespaces/default/workflows/onboarding-{tenant}" in out
 
     wait_for(stack, tenant, waiting_at("internal_readiness"))
-    # Not yet: no customer action before the owner is assigned and readiness is done.
+    # The customer signs through their personal link; there is none before go-live opens.
     early = onboard(stack, "sign-off", tenant, "customer", "--as", admin)
-    assert early.returncode == 1 and "opens at step go_live" in early.stderr
+    assert early.returncode == 1 and "personal link" in early.stderr
 
     live = drive_to_live(stack, tenant)
-    again = ok(stack, "sign-off", tenant, "customer", "--as", admin)
+    link = link_for(stack, tenant, "sign-off:customer")
+    again = ok(stack, "sign-off", tenant, "customer", "--as", admin, "--token", link)
     assert again.startswith("already recorded") and admin in again
 
     assert live["go_live_at"] is not None
@@ -57,7 +60,7 @@ def test_contract_to_go_live_and_review_through_the_cli(stack: DevStack, tmp_pat
     assert {s["gate"] for s in live["sign_offs"]} == {"customer", "platform", "support"}
 
     status = wait_for(stack, tenant, lambda s: step(s, "post_onboarding_review")["checks"] != [])
-    ok(stack, "feedback", tenant, "--as", admin, "--text", "Glossary saved us hours.")
+    customer_feedback(stack, tenant, "Glossary saved us hours.")
     final = wait_for(stack, tenant, lambda s: s["state"] == "completed")
 
     assert [s["key"] for s in final["steps"]] == STEPS
@@ -107,7 +110,6 @@ def test_a_tenant_is_onboarded_once_and_bad_inputs_are_refused(
     stack: DevStack, tmp_path: Path
 ) -> None:
     tenant = new_tenant()
-    admin = admin_of(tenant)
     contract = write_contract(tmp_path, tenant)
     ok(stack, "start", str(contract), "--as", OWNER)
     twice = onboard(stack, "start", str(contract), "--as", OWNER)
@@ -116,7 +118,7 @@ def test_a_tenant_is_onboarded_once_and_bad_inputs_are_refused(
 
     wait_for(stack, tenant, waiting_at("internal_readiness"))
     stranger = onboard(stack, "assign-owner", tenant, "--owner", OWNER, "--as", "eve@x.example")
-    assert stranger.returncode == 1 and "not on the staff roster" in stranger.stderr
+    assert stranger.returncode == 1 and "eve@x.example cannot sign" in stranger.stderr
     wrong_role = onboard(stack, "assign-owner", tenant, "--owner", SUPPORT, "--as", OWNER)
     assert wrong_role.returncode == 1 and "onboarding_owner" in wrong_role.stderr
 
@@ -132,7 +134,7 @@ def test_a_tenant_is_onboarded_once_and_bad_inputs_are_refused(
 
     unknown = onboard(stack, "status", "no-such-tenant")
     assert unknown.returncode == 4 and "no onboarding for tenant" in unknown.stderr
-    unknown_input = onboard(stack, "sign-off", "no-such-tenant", "customer", "--as", admin)
+    unknown_input = onboard(stack, "sign-off", "no-such-tenant", "platform", "--as", APPROVER)
     assert unknown_input.returncode == 4
 
 
@@ -145,14 +147,14 @@ def test_web_ui_signals_are_validated_and_refusals_shown(stack: DevStack, tmp_pa
         client = await connect(TemporalSettings(address=stack.temporal_address))
         handle = client.get_workflow_handle(f"onboarding-{tenant}")
         await handle.signal("sign_off", {"by": "mallory@evil.example", "gate": "platform"})
-        await handle.signal("assign_owner", {"owner": OWNER})  # no sender: malformed
+        await handle.signal("assign_owner", {"owner": OWNER})  # no sender, no proof
 
     asyncio.run(send())
     status = wait_for(stack, tenant, lambda s: len(s["refused"]) == 2)
     refused = {r["input"]: r for r in status["refused"]}
-    assert refused["sign_off"]["by"] == "mallory@evil.example"
-    assert "platform_approver" in refused["sign_off"]["reason"]
-    assert refused["assign_owner"]["reason"].startswith("malformed payload: by")
+    assert refused["sign_off"]["by"] == "unverified (mallory@evil.example)"
+    assert refused["sign_off"]["reason"].startswith("unsigned")
+    assert refused["assign_owner"]["reason"].startswith("unsigned")
     assert status["owner"] is None
 
 

@@ -84,6 +84,7 @@ def chasing_stack(tmp_path_factory: pytest.TempPathFactory, hook: Hook) -> Itera
     with running_stack(
         tmp_path_factory.mktemp("chasing"),
         ONBOARDING_NOTIFY_WEBHOOK_URL=hook.url,
+        ONBOARDING_GATE_DEADLINE="PT6S",
         ONBOARDING_REMIND_EVERY="P1D",
         # The smallest budget: a gate chased every 1.2 s continues as new within seconds.
         ONBOARDING_HISTORY_BUDGET="100",

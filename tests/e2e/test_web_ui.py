@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from tests.e2e.stack import (
     OWNER,
     new_tenant,
     ok,
+    running_stack,
     status_json,
     wait_for,
     waiting_at,
@@ -30,6 +32,15 @@ from tests.e2e.stack import (
 )
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    """Gates due in 6 s, so the overdue view has something to find within a test."""
+    with running_stack(
+        tmp_path_factory.mktemp("ui-stack"), ONBOARDING_GATE_DEADLINE="PT6S"
+    ) as running:
+        yield running
 
 
 def decode(payload: dict[str, Any]) -> Any:
@@ -138,15 +149,34 @@ def test_the_ui_shows_the_business_state_and_filters_on_it(stack: DevStack, tmp_
         r["tenant_id"] for r in json.loads(ok(stack, "list", "--json", "--blocked"))
     ]
 
-    # A sign-off sent from the UI's signal dialog with a malformed payload is refused and
-    # kept; the workflow task never fails.
+    # A sign-off typed into the UI's signal dialog without a proof is refused and kept;
+    # the workflow task never fails.
     reply = ui.signal(workflow_id, "sign_off", {"by": "priya@localizevideos.example"})
     assert reply.status_code == 200, reply.text
     status = wait_for(stack, tenant, lambda s: len(s["refused"]) >= 1)
     refusal = status["refused"][-1]
-    assert refusal["input"] == "sign_off" and "malformed payload: gate" in refusal["reason"]
+    assert refusal["input"] == "sign_off" and refusal["reason"].startswith("unsigned")
+    assert refusal["by"] == "unverified (priya@localizevideos.example)"
     assert "WorkflowTaskFailed" not in " ".join(ui.history_event_types(workflow_id))
     assert status_json(stack, tenant)["state"] == "waiting"
+
+    # What `--print-signal` prints, pasted into the dialog, is taken with its proof.
+    printed = ok(
+        stack,
+        "enablement",
+        tenant,
+        "walkthrough",
+        "--evidence",
+        "https://e.example/walkthrough",
+        "--as",
+        OWNER,
+        "--print-signal",
+    )
+    assert "signal name give_input" in printed
+    reply = ui.signal(workflow_id, "give_input", json.loads(printed.strip().splitlines()[-1]))
+    assert reply.status_code == 200, reply.text
+    taken = wait_for(stack, tenant, lambda s: bool(s["enablement"]))
+    assert taken["enablement"][0]["by"] == OWNER
 
     # The enablement gate (6 s in these tests) runs past its due time: the overdue view finds it.
     late = wait_for(stack, tenant, lambda s: bool(s["gates"]) and s["gates"][0]["overdue"])

@@ -21,8 +21,10 @@ from records.errors import UnknownTenant
 from records.kinds import EntryKind
 from records.models import Entry
 from records.outbox import OutboxStatus
+from records.signing import RecordsSigner
 from records.store import RecordsStore
 from tests.helpers import make_contract
+from tests.identities import key_of
 from tests.notify.builders import T0, make_notification
 from tests.notify.stubs import webhook_stub
 
@@ -263,7 +265,7 @@ async def test_a_batch_skips_a_reused_key_and_delivers_the_rest(
 @pytest.fixture
 def records(outbox: OutboxStore) -> RecordsStore:
     """The records store in the outbox's database."""
-    return RecordsStore(outbox.engine)
+    return RecordsStore(outbox.engine, RecordsSigner(key_of("records")))
 
 
 def _open(records: RecordsStore, tenant: str) -> None:

@@ -129,11 +129,11 @@ def test_migrate_creates_the_outbox_as_the_model_describes(
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-            assert context.get_current_revision() == "0002"
+            head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+            assert context.get_current_revision() == head
             assert "outbox" in inspect(conn).get_table_names()
     finally:
         engine.dispose()
-    assert ScriptDirectory.from_config(alembic_config(url)).get_heads() == ["0002"]
 
 
 def test_downgrading_0002_drops_only_the_outbox(tmp_path: Path) -> None:

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
+from sqlalchemy import text
 
 from onboarding.contract import Contract
 from onboarding.steps import STEP_ORDER, StepKey
+from records.chain import entry_hash
 from records.kinds import EntryKind, InputName
 from records.models import Entry
 from records.store import RecordsStore
@@ -325,3 +327,38 @@ def finished_onboarding(store: RecordsStore, tenant: str) -> Recorder:
     )
     rec.add(EntryKind.STEP_FINISHED, step, OWNER, review_at + 3 * h, status="done", run=1)
     return rec
+
+
+def rewrite_actor_from(store: RecordsStore, tenant: str, seq: int, actor: str) -> None:
+    """Play an attacker with SQL access: change one entry's actor, recompute every hash
+    from it on and move the head, as a plain hash chain would never notice."""
+    entries = store.entries(tenant)
+    prev = entries[seq - 2].hash
+    with store.engine.begin() as conn:
+        onboarding_id = conn.execute(
+            text("SELECT id FROM onboardings WHERE tenant_id = :t"), {"t": tenant}
+        ).scalar_one()
+        for entry in entries[seq - 1 :]:
+            who = actor if entry.seq == seq else entry.actor
+            digest = entry_hash(
+                tenant_id=tenant,
+                seq=entry.seq,
+                kind=entry.kind,
+                step=entry.step,
+                actor=who,
+                occurred_at=entry.occurred_at,
+                payload=entry.payload,
+                prev_hash=prev,
+            )
+            conn.execute(
+                text(
+                    "UPDATE entries SET actor = :a, prev_hash = :p, hash = :h "
+                    "WHERE onboarding_id = :o AND seq = :s"
+                ),
+                {"a": who, "p": prev, "h": digest, "o": onboarding_id, "s": entry.seq},
+            )
+            prev = digest
+        conn.execute(
+            text("UPDATE onboardings SET head_hash = :h WHERE id = :o"),
+            {"h": prev, "o": onboarding_id},
+        )

@@ -8,8 +8,13 @@ from uuid import uuid4
 import pytest
 
 from records.db import make_engine
+from records.signing import RecordsSigner
 from records.store import RecordsStore
 from tests.conftest import migrated_postgres_database
+from tests.identities import key_of
+
+RECORDS_KEY = RecordsSigner(key_of("records"))
+"""The test run's records key (made fresh for each run)."""
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +27,7 @@ def pg_url() -> Iterator[str]:
 def _store(url: str) -> Iterator[RecordsStore]:
     engine = make_engine(url)
     try:
-        yield RecordsStore(engine)
+        yield RecordsStore(engine, RECORDS_KEY)
     finally:
         engine.dispose()
 

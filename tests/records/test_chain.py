@@ -44,7 +44,9 @@ def test_untouched_records_verify(store: RecordsStore, tenant: str) -> None:
 
     result = store.verify(tenant)
 
-    assert result == chain.VerifyResult(ok=True, entries=6, first_bad_seq=None, reason=None)
+    assert result == chain.VerifyResult(
+        ok=True, entries=6, first_bad_seq=None, reason=None, signatures_checked=True
+    )
     first = store.entries(tenant)[0]
     assert (first.seq, first.kind, first.prev_hash) == (1, "onboarding_opened", GENESIS_HASH)
 
@@ -115,8 +117,13 @@ def test_an_edited_and_rehashed_row_breaks_the_next_link(store: RecordsStore, te
 
     result = store.verify(tenant)
 
-    assert (result.ok, result.first_bad_seq) == (False, original.seq + 1)
-    assert result.reason is not None and "does not follow" in result.reason
+    # The records key's signature over the entry no longer matches its new hash.
+    assert (result.ok, result.first_bad_seq) == (False, original.seq)
+    assert result.reason is not None and "not signed by the records key" in result.reason
+    # Without the signatures, the hash chain alone still catches the broken link.
+    unsigned = chain.verify_entries(store.onboarding(tenant), store.entries(tenant))
+    assert (unsigned.ok, unsigned.first_bad_seq) == (False, original.seq + 1)
+    assert unsigned.reason is not None and "does not follow" in unsigned.reason
 
 
 def test_a_deleted_row_is_named(store: RecordsStore, tenant: str) -> None:

@@ -71,3 +71,24 @@ def test_the_default_url_and_script_location(tmp_path: Path) -> None:
         alembic_config("postgresql+psycopg://u:p%40ss@db/x").get_main_option("sqlalchemy.url")
         == "postgresql+psycopg://u:p%40ss@db/x"
     )
+
+
+def test_downgrading_0003_drops_the_signatures_and_links_only(tmp_path: Path) -> None:
+    url = default_url(tmp_path)
+    migrate(url)
+    config = alembic_config(url)
+    engine = make_engine(url)
+    try:
+        command.downgrade(config, "0002")
+        with engine.connect() as conn:
+            found = inspect(conn)
+            assert "customer_links" not in found.get_table_names()
+            assert "signature" not in {c["name"] for c in found.get_columns("entries")}
+            assert "outbox" in found.get_table_names()
+        migrate(url)
+        with engine.connect() as conn:
+            found = inspect(conn)
+            assert "customer_links" in found.get_table_names()
+            assert {"signature", "key_id"} <= {c["name"] for c in found.get_columns("entries")}
+    finally:
+        engine.dispose()

@@ -3,7 +3,9 @@
 Run after a deliberate, compatible workflow change only (and say so in the commit):
     .venv/bin/python -m tests.workflow.record_histories
 A history that no longer replays means running onboardings would break: use
-`workflow.patched()` instead of re-recording.
+`workflow.patched()` instead of re-recording. It writes `signed_onboarding_with_retry*`
+(inputs signed, as since the signed-inputs release); the first release's recordings,
+`complete_onboarding_with_retry*`, are kept as they are: runs from then must replay too.
 """
 
 from __future__ import annotations
@@ -15,16 +17,18 @@ from pathlib import Path
 
 from temporalio.worker import Worker
 
-from onboarding.inputs import AssignOwner, Feedback, MoveDeadline, RetryStep
-from onboarding.policy import OnboardingInput
-from onboarding.steps import OnboardingState, StepKey
+from onboarding.inputs import AssignOwner, Feedback, MoveDeadline, RetryStep, SignOff
+from onboarding.steps import OnboardingState, SignOffGate, StepKey
 from tests.conftest import _start_time_env
 from tests.helpers import make_contract, wait_status
+from tests.identities import MALLORY, signer
 from tests.workflow.support import (
     ADMIN,
     OWNER,
     FakePlatform,
     drive_to_go_live,
+    envelope_for,
+    signed_start,
     update,
 )
 from workflows.onboarding import OnboardingWorkflow
@@ -43,10 +47,11 @@ async def record() -> None:
             workflows=[OnboardingWorkflow],
             activities=platform.activities(),
         ):
+            workflow_id = "onboarding-recorded-tenant"
             handle = await env.client.start_workflow(
                 OnboardingWorkflow.run,
-                OnboardingInput(contract=make_contract("recorded-tenant"), started_by=OWNER),
-                id="onboarding-recorded-tenant",
+                await signed_start(env.client, make_contract("recorded-tenant"), workflow_id),
+                id=workflow_id,
                 task_queue=queue,
             )
             # Blocked at environment validation, then retried once the cause is fixed.
@@ -60,7 +65,12 @@ async def record() -> None:
             )
             await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
             await wait_status(handle, lambda s: s.state is OnboardingState.BLOCKED)
+            # Refused: an unsigned signal, and one signed by a key not on the roster.
             await handle.signal("sign_off", {"by": "mallory@evil.example", "gate": "platform"})
+            forged = await envelope_for(
+                handle, "sign_off", SignOff(by=MALLORY, gate=SignOffGate.PLATFORM), signer(MALLORY)
+            )
+            await handle.signal("give_input", forged.model_dump(mode="json"))
             platform.failing.clear()
             await update(
                 handle, "retry_step", RetryStep(by=OWNER, step=StepKey.ENVIRONMENT_VALIDATION)
@@ -99,11 +109,11 @@ async def record() -> None:
                 if last.HasField("workflow_execution_continued_as_new_event_attributes"):
                     attrs = last.workflow_execution_continued_as_new_event_attributes
                     run_id = attrs.new_execution_run_id
-    for old in HISTORIES.glob("complete_onboarding_with_retry*.json"):
+    for old in HISTORIES.glob("signed_onboarding_with_retry*.json"):
         old.unlink()
     for number, history in enumerate(runs, start=1):
         suffix = "" if number == 1 else f"_run{number}"
-        path = HISTORIES / f"complete_onboarding_with_retry{suffix}.json"
+        path = HISTORIES / f"signed_onboarding_with_retry{suffix}.json"
         path.write_text(history.to_json())
 
 

@@ -17,7 +17,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from onboarding.audit import AuditBatch, AuditEntry
+from identity.signer import Signer
+from onboarding.audit import AuditBatch, AuditEntry, RecordedBatch
 from onboarding.checks import CheckResult, StepRequest, StepResult
 from onboarding.inputs import (
     AssignOwner,
@@ -26,8 +27,9 @@ from onboarding.inputs import (
     SignOff,
 )
 from onboarding.notifications import Notification, NotificationBatch
-from onboarding.policy import OnboardingInput, OnboardingPolicy
+from onboarding.policy import START, OnboardingInput, OnboardingPolicy, start_payload
 from onboarding.problems import load_roster
+from onboarding.proof import Envelope, Proof
 from onboarding.review import ReviewReportRequest
 from onboarding.roster import Person, Role, Roster
 from onboarding.status import OnboardingStatus
@@ -41,22 +43,32 @@ from onboarding.steps import (
 from onboarding.support import support_model_for
 from tests.conftest import EXAMPLES
 from tests.helpers import make_contract, wait_status
+from tests.identities import (
+    APPROVER,
+    OWNER,
+    SUPPORT,
+    TWO_HATS,
+    approvals_public,
+    service_for,
+    sign,
+    signer,
+    time_of,
+    with_keys,
+)
 from workflows.onboarding import OnboardingWorkflow
 
-OWNER = "olivia@localizevideos.example"
-APPROVER = "priya@localizevideos.example"
-SUPPORT = "sven@localizevideos.example"
 ADMIN = "ada.park@northwind.example"
-TWO_HATS = "dana@localizevideos.example"
-"""Holds onboarding_owner and platform_approver: as owner she must not approve her own."""
+__all__ = ["ADMIN", "APPROVER", "OWNER", "SUPPORT", "TWO_HATS"]
 
 
 def roster_with_two_hats() -> Roster:
+    """The example roster plus Dana, who holds onboarding_owner and platform_approver (as
+    owner she must not approve her own), each with their test key."""
     roster = load_roster(EXAMPLES / "roster.yaml")
     dana = Person(
         name="Dana Two-Hats", email=TWO_HATS, roles=[Role.ONBOARDING_OWNER, Role.PLATFORM_APPROVER]
     )
-    return Roster(people=[*roster.people, dana])
+    return with_keys(Roster(people=[*roster.people, dana]))
 
 
 STEP_ACTIVITIES = {
@@ -85,13 +97,19 @@ class FakePlatform:
     """Audit entries by key, as the records store would keep them (idempotently)."""
     sent: dict[str, Notification] = field(default_factory=dict)
     """Notifications by key, as the outbox would keep them (idempotently)."""
+    roster: Roster | None = None
+    """The roster the policy hands out (default: the example roster with Dana)."""
 
     def activities(self) -> list[Any]:
         made = [self._make(name, checks) for name, checks in STEP_ACTIVITIES.items()]
 
         @activity.defn(name="load_policy")
         async def load_policy(tenant_id: str) -> OnboardingPolicy:
-            return OnboardingPolicy(roster=roster_with_two_hats(), step_max_attempts=2)
+            return OnboardingPolicy(
+                roster=self.roster or roster_with_two_hats(),
+                step_max_attempts=2,
+                approvals_keys=[approvals_public()],
+            )
 
         @activity.defn(name="write_review_report")
         async def write_review_report(req: ReviewReportRequest) -> StepResult:
@@ -107,10 +125,12 @@ class FakePlatform:
             )
 
         @activity.defn(name="record_entries")
-        async def record_entries(batch: AuditBatch) -> int:
+        async def record_entries(batch: AuditBatch) -> RecordedBatch:
             for entry in batch.entries:
                 self.recorded.setdefault(entry.key, entry)
-            return len(batch.entries)
+            return RecordedBatch(
+                written=len(batch.entries), head_seq=len(self.recorded), head_hash="ab" * 32
+            )
 
         @activity.defn(name="send_notifications")
         async def send_notifications(batch: NotificationBatch) -> list[str]:
@@ -181,23 +201,67 @@ async def start_onboarding(
         workflows=[OnboardingWorkflow],
         activities=platform.activities(),
     ):
+        contract = make_contract(tenant)
+        workflow_id = f"onboarding-{tenant}"
         handle = await env.client.start_workflow(
             OnboardingWorkflow.run,
-            OnboardingInput(contract=make_contract(tenant), started_by=OWNER),
-            id=f"onboarding-{tenant}",
+            await signed_start(env.client, contract, workflow_id),
+            id=workflow_id,
             task_queue=queue,
         )
         yield handle
 
 
-async def update(handle: WorkflowHandle[Any, Any], name: str, payload: Any) -> Receipt:
-    result: Receipt = await handle.execute_update(name, payload, result_type=Receipt)
+async def signed_start(client: Client, contract: Any, workflow_id: str) -> OnboardingInput:
+    """The workflow's input as `onboard start` makes it: signed by the owner."""
+    start = sign(
+        workflow_id,
+        START,
+        start_payload(contract, OWNER),
+        by=signer(OWNER),
+        at=await time_of(client),
+    )
+    proof = Proof.model_validate(start.proof)
+    return OnboardingInput(contract=contract, started_by=OWNER, start_proof=proof)
+
+
+def sender_of(by: str) -> Signer:
+    """Who signs for `by`: staff (anyone at localizevideos.example) with their own key, on
+    the roster or not; a customer admin through the approvals service."""
+    return signer(by) if by.endswith("@localizevideos.example") else service_for(by)
+
+
+async def envelope_for(
+    handle: WorkflowHandle[Any, Any], name: str, payload: Any, by: Signer | None = None
+) -> Envelope:
+    """Sign an input as its sender would (or as `by` does)."""
+    who = by or sender_of(payload.by)
+    return sign(handle.id, name, payload, by=who, at=await time_of(handle._client))
+
+
+async def send(handle: WorkflowHandle[Any, Any], envelope: Envelope) -> Receipt:
+    result: Receipt = await handle.execute_update(OnboardingWorkflow.give_input, envelope)
     return result
 
 
-async def refused(handle: WorkflowHandle[Any, Any], name: str, payload: Any) -> str:
+async def update(
+    handle: WorkflowHandle[Any, Any], name: str, payload: Any, by: Signer | None = None
+) -> Receipt:
+    """Send an input signed by its `by` (or by `by`), as the CLI does."""
+    return await send(handle, await envelope_for(handle, name, payload, by))
+
+
+async def refused(
+    handle: WorkflowHandle[Any, Any], name: str, payload: Any, by: Signer | None = None
+) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as info:
-        await update(handle, name, payload)
+        await update(handle, name, payload, by)
+    return str(info.value.cause)
+
+
+async def refused_envelope(handle: WorkflowHandle[Any, Any], envelope: Envelope) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await send(handle, envelope)
     return str(info.value.cause)
 
 

@@ -39,8 +39,19 @@ def minutes(delta: timedelta) -> timedelta:
 
 
 def about(platform: FakePlatform, gate: str) -> list[Notification]:
-    """The notifications about one gate, in the order they were produced."""
-    return [n for n in platform.sent.values() if n.gate == gate]
+    """The reminders and escalations about one gate, in the order they were produced."""
+    return [
+        n
+        for n in platform.sent.values()
+        if n.gate == gate and n.kind is not NotificationKind.INVITE
+    ]
+
+
+def invites(platform: FakePlatform, gate: str) -> list[Notification]:
+    """The personal-link invites sent for a customer gate."""
+    return [
+        n for n in platform.sent.values() if n.gate == gate and n.kind is NotificationKind.INVITE
+    ]
 
 
 async def delivered(platform: FakePlatform, gate: str, count: int) -> list[Notification]:
@@ -180,6 +191,14 @@ async def test_sign_offs_are_chased_one_by_one_and_the_review_feedback_like_any_
         "sign-off:platform": {APPROVER, TWO_HATS} - {OWNER},
         "sign-off:support": {SUPPORT},
     }
+    # The customer gate sent every named admin a personal link, valid until its deadline.
+    [invite] = invites(platform, "sign-off:customer")
+    assert invite.recipients == [ADMIN] and invite.link is not None
+    assert invite.link.admin == ADMIN and invite.link.input == "sign_off"
+    assert invite.link.expires_at == next(
+        g.due_at for g in waiting.gates if g.gate == "sign-off:customer"
+    )
+    assert invites(platform, "sign-off:platform") == []  # staff sign with their keys
     await update(handle, "sign_off", SignOff(by=ADMIN, gate=SignOffGate.CUSTOMER))
     await own_time_env.sleep(timedelta(days=3, hours=1))
     await wait_status(handle, lambda s: all(g.reminders_sent == 1 for g in s.gates))
@@ -198,6 +217,8 @@ async def test_sign_offs_are_chased_one_by_one_and_the_review_feedback_like_any_
     assert minutes(review.review_opened_at - live.go_live_at) == timedelta(days=30)
     [gate] = review.gates
     assert gate.gate == "review-feedback" and ADMIN in gate.responsible
+    [feedback_invite] = invites(platform, "review-feedback")
+    assert feedback_invite.link is not None and feedback_invite.link.input == "give_feedback"
     await own_time_env.sleep(timedelta(days=6, hours=1))
     await wait_status(handle, lambda s: bool(s.gates) and s.gates[0].escalation_level == 1)
     # Reminders at 3, 4.5, 5 and 6 days, and the owner told at 6 days.

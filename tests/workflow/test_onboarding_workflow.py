@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from onboarding import search
 from onboarding.inputs import (
     ApproveDeviation,
     AssignOwner,
@@ -20,7 +23,6 @@ from onboarding.inputs import (
     RetryStep,
     SignOff,
 )
-from onboarding.policy import OnboardingInput
 from onboarding.status import OnboardingStatus
 from onboarding.steps import (
     STEP_ORDER,
@@ -31,6 +33,7 @@ from onboarding.steps import (
     StepStatus,
 )
 from tests.helpers import make_contract, wait_status
+from tests.identities import MALLORY, signer
 from tests.workflow.support import (
     ADMIN,
     APPROVER,
@@ -40,11 +43,15 @@ from tests.workflow.support import (
     TWO_HATS,
     FakePlatform,
     drive_to_go_live,
+    envelope_for,
     fake_facts,
     refused,
+    sender_of,
+    signed_start,
     update,
     waiting_at,
 )
+from workflows.inputs import INPUT_SIGNAL
 from workflows.onboarding import OnboardingWorkflow
 
 
@@ -144,8 +151,8 @@ async def test_inputs_are_authorised_and_gates_must_be_open(
     await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
     stranger = "mallory@elsewhere.example"
 
-    assert "not on the staff roster" in await refused(
-        started, "assign_owner", AssignOwner(by=stranger, owner=OWNER)
+    assert f"not on the roster for {stranger}" in await refused(
+        started, "assign_owner", AssignOwner(by=stranger, owner=OWNER), by=signer(stranger)
     )
     assert "onboarding_owner role" in await refused(
         started, "assign_owner", AssignOwner(by=OWNER, owner=SUPPORT)
@@ -176,7 +183,7 @@ async def test_inputs_are_authorised_and_gates_must_be_open(
         )
     await wait_status(started, waiting_at(StepKey.GO_LIVE))
 
-    assert "not a named customer admin" in await refused(
+    assert "a staff key cannot sign for the customer" in await refused(
         started, "sign_off", SignOff(by=OWNER, gate=SignOffGate.CUSTOMER)
     )
     assert "owner may not give the platform sign-off" in await refused(
@@ -193,8 +200,10 @@ async def test_inputs_are_authorised_and_gates_must_be_open(
     )
 
     status = await started.query("status", result_type=OnboardingStatus)
-    assert status.sign_offs == []  # refused updates changed nothing
-    assert status.refused == []  # and left no trace in history (validators)
+    assert status.sign_offs == []  # refused inputs changed nothing
+    assert status.refused_total == 10  # and every refusal is kept on record
+    assert status.refused[0].by == f"unverified ({stranger})"
+    assert {r.by for r in status.refused[1:]} >= {OWNER, ADMIN, TWO_HATS, SUPPORT, APPROVER}
 
 
 async def test_repeated_input_is_harmless_and_says_when_it_was_recorded(
@@ -213,18 +222,25 @@ async def test_signals_from_the_web_ui_are_validated_and_refusals_kept(
     started: WorkflowHandle[Any, Any],
 ) -> None:
     await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
+    # The first release's unsigned signals: refused, on record, claims shown as claims.
     await started.signal("assign_owner", {"by": "mallory@elsewhere.example", "owner": OWNER})
-    await started.signal("sign_off", {"by": ADMIN, "gate": "everyone"})
     await started.signal("assign_owner", "not even an object")
+    # Signed, but malformed: refused with the verified signer.
+    bad_gate = await envelope_for(
+        started, "sign_off", {"by": ADMIN, "gate": "everyone"}, by=sender_of(ADMIN)
+    )
+    await started.signal(INPUT_SIGNAL, bad_gate.model_dump(mode="json"))
     status = await wait_status(started, lambda s: len(s.refused) == 3)
     assert status.owner is None
     reasons = [r.reason for r in status.refused]
-    assert "not on the staff roster" in reasons[0]
-    assert reasons[1].startswith("malformed payload: gate")
-    assert status.refused[1].by == ADMIN
-    assert reasons[2].startswith("malformed payload")
+    assert reasons[0].startswith("unsigned")
+    assert status.refused[0].by == "unverified (mallory@elsewhere.example)"
+    assert reasons[1].startswith("unsigned")
+    assert reasons[2].startswith("malformed payload: gate")
+    assert status.refused[2].by == ADMIN
 
-    await started.signal("assign_owner", {"by": OWNER, "owner": OWNER})
+    good = await envelope_for(started, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+    await started.signal("assign_owner", good.model_dump(mode="json"))  # named after its input
     status = await wait_status(started, lambda s: s.owner == OWNER)
     assert OWNER in status.step(StepKey.INTERNAL_READINESS).actors
 
@@ -245,11 +261,12 @@ async def test_incomplete_contract_fails_pre_onboarding(
         workflows=[OnboardingWorkflow],
         activities=platform.activities(),
     ):
+        workflow_id = f"onboarding-future-{uuid.uuid4().hex[:6]}"
         with pytest.raises(WorkflowFailureError) as info:
             await time_env.client.execute_workflow(
                 OnboardingWorkflow.run,
-                OnboardingInput(contract=contract, started_by=OWNER),
-                id=f"onboarding-future-{uuid.uuid4().hex[:6]}",
+                await signed_start(time_env.client, contract, workflow_id),
+                id=workflow_id,
                 task_queue=queue,
             )
     assert "dated in the future" in str(info.value.cause)
@@ -260,7 +277,10 @@ async def test_every_transition_and_input_reaches_the_audit_trail(
     started: WorkflowHandle[Any, Any], platform: FakePlatform
 ) -> None:
     await wait_status(started, waiting_at(StepKey.INTERNAL_READINESS))
-    await started.signal("sign_off", {"by": "mallory@evil.example", "gate": "platform"})
+    forged = await envelope_for(
+        started, "sign_off", {"by": "mallory@evil.example", "gate": "platform"}, by=signer(MALLORY)
+    )
+    await started.signal(INPUT_SIGNAL, forged.model_dump(mode="json"))
     await update(started, "assign_owner", AssignOwner(by=APPROVER, owner=OWNER))
     await wait_status(started, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
 
@@ -281,8 +301,9 @@ async def test_every_transition_and_input_reaches_the_audit_trail(
     accepted = platform.entries("input_accepted")
     assert [(e.payload["input"], e.actor) for e in accepted] == [("assign_owner", APPROVER)]
     refused = platform.entries("input_refused")
-    assert refused[0].actor == "mallory@evil.example"
-    assert "platform_approver" in refused[0].payload["reason"]
+    assert refused[0].actor == "unverified"
+    assert refused[0].payload["claimed_by"] == "mallory@evil.example"
+    assert "not on the roster" in refused[0].payload["reason"]
     waits = [e.payload["waiting_for"] for e in platform.entries("wait_started")]
     assert any("owner" in w for w in waits)
     keys = [e.key for e in platform.entries()]
@@ -382,3 +403,23 @@ async def test_gates_carry_their_deadline_and_turn_overdue(
     after = await wait_status(started_alone, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
     assert [g.gate for g in after.gates] == [f"enablement:{i.value}" for i in EnablementItem]
     assert not any(g.overdue for g in after.gates)
+
+
+async def test_an_owner_assigned_while_readiness_is_blocked_is_published_at_once(
+    started: WorkflowHandle[Any, Any], platform: FakePlatform
+) -> None:
+    platform.failing.add("capacity")
+    await wait_status(started, lambda s: s.state is OnboardingState.BLOCKED)
+    await update(started, "assign_owner", AssignOwner(by=APPROVER, owner=OWNER))
+
+    # The Web UI's "Mine" view filters on it: it must not wait for the next transition.
+    history = await started.fetch_history()
+    upserted = [
+        e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+    ]
+    last = upserted[-1]
+    assert json.loads(last[search.OWNER.name].data) == OWNER
+    assert json.loads(last[search.BLOCKED.name].data) is True
+    assert (await started.query(OnboardingWorkflow.status)).state is OnboardingState.BLOCKED

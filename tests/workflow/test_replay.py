@@ -16,6 +16,9 @@ from temporalio.worker import Replayer
 from workflows.onboarding import OnboardingWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
+RECORDED_ID = "onboarding-recorded-tenant"
+"""The workflow id they were recorded under (`record_histories`): signatures name it, so a
+replay under another id would rightly refuse the recorded inputs."""
 
 
 def test_there_are_histories_to_replay() -> None:
@@ -24,7 +27,7 @@ def test_there_are_histories_to_replay() -> None:
 
 @pytest.mark.parametrize(
     "history",
-    [WorkflowHistory.from_json(p.stem, p.read_text()) for p in HISTORIES],
+    [WorkflowHistory.from_json(RECORDED_ID, p.read_text()) for p in HISTORIES],
     ids=[p.stem for p in HISTORIES],
 )
 async def test_recorded_history_replays(history: WorkflowHistory) -> None:

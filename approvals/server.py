@@ -1,0 +1,43 @@
+"""Run the approvals service (`onboard approvals`): settings -> keys -> clients -> uvicorn."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import uvicorn
+
+from approvals.app import create_app
+from approvals.links import LinkStore
+from approvals.redeem import Redeemer
+from records.db import make_engine, migrate
+from worker.client import connect
+from worker.config import Settings
+from worker.keys import approvals_key, link_key
+
+
+async def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Serve until SIGINT or SIGTERM; listens where ONBOARDING_PORTAL_URL points.
+
+    Raises:
+        worker.keys.MissingKey: The approvals key or the link key is not there.
+    """
+    service_key = approvals_key(settings)
+    secret = link_key(settings)
+    url = settings.records_url()
+    migrate(url)
+    engine = make_engine(url)
+    client = await connect(settings.temporal)
+    where = urlsplit(settings.portal_url)
+    app = create_app(Redeemer(LinkStore(engine), secret, service_key, client))
+    config = uvicorn.Config(
+        app,
+        host=host or where.hostname or "127.0.0.1",
+        port=port or where.port or 8500,
+        log_level="warning",
+        access_log=False,  # request lines carry link tokens in their paths
+        lifespan="off",
+    )
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        engine.dispose()
