@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from pydantic import BaseModel
@@ -53,7 +54,7 @@ def demo_contract() -> Contract:
 async def run_demo(out: Console) -> None:
     settings = load_settings(Settings)
     stack: DevStack | None = None
-    host, _, port = settings.temporal.address.rpartition(":")
+    host, _, port = (settings.temporal.address or "").rpartition(":")
     if port.isdigit() and port_open(
         int(port), host.replace("localhost", "127.0.0.1") or "127.0.0.1"
     ):
@@ -69,7 +70,7 @@ async def run_demo(out: Console) -> None:
             await asyncio.to_thread(stack.start)
         except StackError as exc:
             raise CliError(str(exc), ExitCode.UNAVAILABLE) from None
-        settings.temporal.address = stack.temporal_address
+        settings.temporal = replace(settings.temporal, address=stack.temporal_address)
         settings.ui_url = stack.ui_url
     try:
         client = await connect(settings.temporal)
