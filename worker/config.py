@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     ui_url: str = "http://localhost:8233"
     """Base URL of the Temporal Web UI, for links."""
     log_level: str = "INFO"
+    # Running it like production (docs/deployment.md): metrics, probes, upgrades, shutdown.
+    metrics_address: str | None = Field(default=None, pattern=r"^[\w.\-\[\]:]*:\d{1,5}$")
+    """Where the Prometheus /metrics endpoint listens, e.g. 0.0.0.0:9464 (off if unset)."""
+    health_address: str | None = Field(default=None, pattern=r"^[\w.\-\[\]:]*:\d{1,5}$")
+    """Where /livez and /readyz listen, e.g. 0.0.0.0:8081 (off if unset)."""
+    metrics_interval: timedelta = Field(default=timedelta(seconds=30), gt=timedelta(0))
+    """How often the onboarding figures (states, gates, blocked checks) are collected."""
+    shutdown_grace: timedelta = Field(default=timedelta(seconds=30), ge=timedelta(0))
+    """On SIGTERM: how long running activities may go on before they are handed over."""
+    deployment_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,100}$")
+    """Worker Deployment name; set it to turn worker versioning on (docs/versioning.md)."""
+    build_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.+\-]{1,100}$")
+    """Build id of this worker's version; the package version if unset."""
 
     @model_validator(mode="after")
     def _ladder_valid(self) -> Settings:
