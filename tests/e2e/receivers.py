@@ -4,6 +4,7 @@ Prometheus scrape."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import re
@@ -102,3 +103,60 @@ def value(samples: Scrape, name: str, **labels: Any) -> float:
 
 def names(samples: Scrape) -> set[str]:
     return {name for name, _, _ in samples}
+
+
+class HoldingProxy:
+    """A TCP proxy to ``upstream`` (host, port) that can hold every byte sent through it.
+
+    While held, requests reach the proxy but not the platform, so an activity calling
+    the platform stays in flight for as long as the test wants.
+    """
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        import socket
+
+        self._upstream = upstream
+        self._open = threading.Event()
+        self._open.set()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def hold(self) -> None:
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self._upstream, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, source: Any, target: Any, held: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if held:
+                    self._open.wait()
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                with contextlib.suppress(OSError):
+                    end.close()
