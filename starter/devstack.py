@@ -160,14 +160,15 @@ class DevStack:
         self._spawn("sandbox", command, os.environ.copy())
         self._wait_for_port("sandbox", self.ports.sandbox, timeout=30)
 
-    def start_worker(self) -> None:
+    def start_worker(self, part: str = "worker") -> None:
+        """Start a worker; name each further one (`worker-2`, ...) to run several."""
         env = {
             **os.environ,
             **self.client_env(),
             "ONBOARDING_ROSTER_FILE": str(self.roster),
             **self.worker_env,
         }
-        self._spawn("worker", [sys.executable, "-m", "starter", "worker"], env)
+        self._spawn(part, [sys.executable, "-m", "starter", "worker"], env)
 
     def kill(self, part: str) -> None:
         """SIGKILL one part, as a crash would."""
@@ -188,7 +189,8 @@ class DevStack:
                 proc.wait(timeout=10)
 
     def stop(self) -> None:
-        for part in ("worker", "sandbox", "temporal"):
+        workers = [part for part in self.procs if part not in ("sandbox", "temporal")]
+        for part in [*workers, "sandbox", "temporal"]:
             self.stop_part(part)
         for log in self._logs.values():
             log.close()
