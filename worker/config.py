@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 from temporalio.envconfig import ClientConfigProfile
@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     """Worker Deployment name; set it to turn worker versioning on (docs/versioning.md)."""
     build_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.+\-]{1,100}$")
     """Build id of this worker's version; the package version if unset."""
+    deployment_promote: bool = False
+    """Make this worker's version current once it polls (the newest worker wins)."""
+
+    @field_validator("build_id", "deployment_name", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _ladder_valid(self) -> Settings:

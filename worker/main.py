@@ -38,7 +38,7 @@ from worker.health import (
 from worker.logging import configure_logging
 from worker.metrics import CheckFailureCounter, OnboardingMetrics, counting
 from worker.telemetry import TelemetryError, build_runtime, tracing_from_environment
-from worker.versioning import deployment_config, package_version
+from worker.versioning import deployment_config, deployment_version, package_version, promote
 from workflows.onboarding import OnboardingWorkflow
 
 log = structlog.get_logger()
@@ -199,6 +199,10 @@ async def run_worker(settings: Settings) -> None:
                 deployment=settings.deployment_name,
                 build_id=settings.build_id or package_version(),
             )
+            if settings.deployment_name and settings.deployment_promote:
+                await promote(
+                    client, deployment_version(settings.deployment_name, settings.build_id)
+                )
             await stop.wait()
             health.stopping = True
             log.info(
