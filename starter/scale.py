@@ -1,0 +1,146 @@
+"""Scale-out, measured: the same batch of onboardings driven by 1, 2 and 3 workers.
+
+Each worker count gets a fresh embedded stack (dev server, sandbox platform) with that
+many worker processes polling one task queue; the batch's onboardings start together and
+are driven from contract to go-live with `starter.ops.send_input`. Their contracts are
+the demo's with a 60/min API rate limit: the rate-limit check bursts the contracted
+number of requests, and 600 per onboarding would measure the sandbox, not the workers.
+Run with `make bench-scale` (`python -m starter.scale`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
+from temporalio.client import Client
+
+from onboarding.contract import Contract
+from onboarding.inputs import AssignOwner, RecordEnablement, SignOff
+from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
+from starter import ops
+from starter.demo import OWNER, PLATFORM_APPROVER, SUPPORT_LEAD, demo_contract
+from starter.devstack import DevStack, Ports
+from starter.errors import CliError
+from worker.client import connect
+from worker.config import EXAMPLES_DIR, Settings, load_settings
+
+WORKER_ENV = {"ONBOARDING_REVIEW_AFTER": "P30D"}
+"""Plus one probe password for all the workers of a stack (see `measure`): a probe user
+created by one worker must be able to log in through another."""
+
+
+def start_workers(stack: DevStack, count: int) -> list[str]:
+    """Start ``count`` worker processes on the stack's task queue; return their parts."""
+    parts = ["worker", *(f"worker-{n}" for n in range(2, count + 1))]
+    for part in parts:
+        if part not in stack.procs:
+            stack.start_worker(part)
+    return parts
+
+
+BATCH_RATE_LIMIT = 60
+
+
+async def drive_one(client: Client, task_queue: str) -> None:
+    """One onboarding from contract to go-live; every input through `ops.send_input`."""
+    data = demo_contract().model_dump(mode="json")
+    data["contract"]["api_rate_limit_per_minute"] = BATCH_RATE_LIMIT
+    contract = Contract.model_validate(data)
+    tenant, admin = contract.tenant.id, contract.contacts.admins[0].email
+    await ops.start_onboarding(client, contract, OWNER, task_queue)
+
+    async def until(key: StepKey) -> None:
+        while True:
+            status = await ops.get_status(client, tenant)
+            if status.state is OnboardingState.BLOCKED:
+                step = status.step(status.current_step) if status.current_step else None
+                raise CliError(f"{tenant} blocked: {step.blocked_reason if step else '?'}")
+            if status.state is OnboardingState.LIVE or (
+                status.current_step is key and status.step(key).waiting_for is not None
+            ):
+                return
+            await asyncio.sleep(0.3)
+
+    await until(StepKey.INTERNAL_READINESS)
+    await ops.send_input(client, tenant, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+    await until(StepKey.CUSTOMER_ENABLEMENT)
+    for item in EnablementItem:
+        evidence = f"https://docs.localizevideos.example/enablement/{tenant}/{item.value}"
+        record = RecordEnablement(by=OWNER, item=item, evidence=evidence)
+        await ops.send_input(client, tenant, "record_enablement", record)
+    await until(StepKey.GO_LIVE)
+    signers = {
+        SignOffGate.CUSTOMER: admin,
+        SignOffGate.PLATFORM: PLATFORM_APPROVER,
+        SignOffGate.SUPPORT: SUPPORT_LEAD,
+    }
+    for gate, signer in signers.items():
+        await ops.send_input(client, tenant, "sign_off", SignOff(by=signer, gate=gate))
+    await until(StepKey.POST_ONBOARDING_REVIEW)  # returns once live
+
+
+async def drive_batch(stack: DevStack, onboardings: int) -> float:
+    """Start ``onboardings`` at once and drive each to go-live; seconds taken."""
+    settings = load_settings(Settings)
+    client = await connect(replace(settings.temporal, address=stack.temporal_address))
+    started = time.perf_counter()
+    await asyncio.gather(*(drive_one(client, settings.task_queue) for _ in range(onboardings)))
+    return time.perf_counter() - started
+
+
+def measure(workers: int, onboardings: int, scratch: Path) -> float:
+    """One batch on a fresh stack with ``workers`` worker processes; seconds taken."""
+    stack = DevStack(
+        data_dir=scratch / f"workers-{workers}",
+        roster=EXAMPLES_DIR / "roster.yaml",
+        ports=Ports.free(),
+        worker_env={**WORKER_ENV, "ONBOARDING_PROBE_PASSWORD": secrets.token_urlsafe(24)},
+    )
+    stack.start()
+    try:
+        start_workers(stack, workers)
+        return asyncio.run(drive_batch(stack, onboardings))
+    finally:
+        stack.stop()
+
+
+def run(counts: list[int], onboardings: int, rounds: int, out: Console) -> None:
+    results: dict[int, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="onboard-scale-") as scratch:
+        for n in range(rounds):
+            for workers in counts:
+                seconds = measure(workers, onboardings, Path(scratch) / f"round-{n}")
+                results.setdefault(workers, []).append(seconds)
+    out.print(
+        f"{onboardings} onboardings at once, contract to go-live ({rounds} round(s) each, median):"
+    )
+    base = statistics.median(results[counts[0]])
+    for workers in counts:
+        median = statistics.median(results[workers])
+        per_minute = onboardings * 60 / median
+        runs = ", ".join(f"{s:.1f}" for s in results[workers])
+        out.print(
+            f"  {workers} worker(s)   {median:5.1f} s   {per_minute:5.1f} onboardings/min   "
+            f"x{base / median:.2f}   ({runs})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--onboardings", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    run(args.workers, args.onboardings, args.rounds, Console())
+
+
+if __name__ == "__main__":
+    main()
