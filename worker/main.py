@@ -165,7 +165,7 @@ async def run_worker(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then shut down gracefully and return (exit 0).
 
     Raises:
-        InvalidSettings: The metrics address cannot be served.
+        InvalidSettings: The metrics or health address cannot be served.
     """
     configure_logging(settings.log_level)
     try:
@@ -180,7 +180,12 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     health = WorkerHealth(checks={}, loop=loop)
-    server = HealthServer(settings.health_address, health) if settings.health_address else None
+    try:
+        server = HealthServer(settings.health_address, health) if settings.health_address else None
+    except OSError as err:
+        raise InvalidSettings(
+            [f"ONBOARDING_HEALTH_ADDRESS: cannot listen on {settings.health_address}: {err}"]
+        ) from None
     try:
         async with onboarding_worker(
             client, settings, metrics, health, collect=runtime is not None
