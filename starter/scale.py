@@ -159,7 +159,7 @@ def main() -> None:
     parser.add_argument("--onboardings", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
-    run(args.workers, args.onboardings, args.rounds, Console())
+    run(args.workers, args.onboardings, args.rounds, Console(width=160))
 
 
 if __name__ == "__main__":
