@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check dev clean bench-history
+.PHONY: demo test lint typecheck check dev clean bench-history bench-scale wheel
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ typecheck: $(STAMP)
 
 bench-history: $(STAMP)
 	$(BIN)/python -m tests.workflow.bench_history
+
+bench-scale: $(STAMP)
+	$(BIN)/python -m starter.scale
+
+wheel: $(STAMP)
+	$(BIN)/python -m build --wheel --outdir dist .
 
 dev: $(STAMP)
 	$(BIN)/onboard dev

@@ -56,7 +56,7 @@ def create_app(redeemer: Redeemer) -> FastAPI:
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    @app.get("/health")
+    @app.get("/healthz")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 

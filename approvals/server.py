@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -37,7 +39,16 @@ async def serve(settings: Settings, host: str | None = None, port: int | None = 
         access_log=False,  # request lines carry link tokens in their paths
         lifespan="off",
     )
+    # Uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
+    # handlers it found: no-op handlers make that a normal exit (status 0).
+    previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         await uvicorn.Server(config).serve()
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         engine.dispose()
+
+
+def _ignore(_signum: int, _frame: FrameType | None) -> None:
+    """Swallow the signal uvicorn re-raises after its graceful shutdown."""

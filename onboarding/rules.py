@@ -21,12 +21,12 @@ from onboarding.inputs import (
     SignOff,
 )
 from onboarding.policy import REVIEW_LIMIT
-
-DEADLINE_HORIZON = timedelta(days=365)
-"""The furthest a gate's deadline may be moved ahead."""
 from onboarding.roster import Role, Roster
 from onboarding.status import OnboardingStatus
 from onboarding.steps import OnboardingState, SignOffGate, StepKey, StepStatus
+
+DEADLINE_HORIZON = timedelta(days=365)
+"""The furthest a gate's deadline may be moved ahead."""
 
 
 def _not_open(status: OnboardingStatus, what: str, step: StepKey) -> str | None:

@@ -13,6 +13,7 @@ import io
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -25,7 +26,7 @@ from worker.config import EXAMPLES_DIR, Settings, load_settings
 
 async def _rounds(stack: DevStack, rounds: int) -> list[float]:
     settings = load_settings(Settings)
-    settings.temporal.address = stack.temporal_address
+    settings.temporal = replace(settings.temporal, address=stack.temporal_address)
     settings.ui_url = stack.ui_url
     settings.portal_url = stack.portal_url
     settings.key_dir = stack.keys.staff_key_dir

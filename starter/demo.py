@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from temporalio.client import Client
 from notify.mailbox import personal_link
 from onboarding.contract import Contract
 from onboarding.gates import REVIEW_FEEDBACK, SIGN_OFF_PREFIX
-from onboarding.inputs import AssignOwner, InputName, RecordEnablement, SignOff
+from onboarding.inputs import AssignOwner, InputName, Receipt, RecordEnablement, SignOff
 from onboarding.problems import load_contract
 from onboarding.status import OnboardingStatus
 from onboarding.steps import STEP_TITLES, EnablementItem, OnboardingState, SignOffGate, StepKey
@@ -58,7 +59,7 @@ def demo_contract() -> Contract:
 async def run_demo(out: Console) -> None:
     settings = load_settings(Settings)
     stack: DevStack | None = None
-    host, _, port = settings.temporal.address.rpartition(":")
+    host, _, port = (settings.temporal.address or "").rpartition(":")
     mailbox = settings.data_dir / "mailbox"
     if port.isdigit() and port_open(
         int(port), host.replace("localhost", "127.0.0.1") or "127.0.0.1"
@@ -77,7 +78,7 @@ async def run_demo(out: Console) -> None:
             await asyncio.to_thread(stack.start)
         except StackError as exc:
             raise CliError(str(exc), ExitCode.UNAVAILABLE) from None
-        settings.temporal.address = stack.temporal_address
+        settings.temporal = replace(settings.temporal, address=stack.temporal_address)
         settings.ui_url = stack.ui_url
         settings.portal_url = stack.portal_url
         settings.key_dir = stack.keys.staff_key_dir
@@ -123,14 +124,12 @@ async def drive_onboarding(client: Client, settings: Settings, out: Console, mai
             await asyncio.sleep(0.3)
 
     async def send(name: InputName, payload: BaseModel) -> None:
-        signer = staff_signer(settings, str(getattr(payload, "by", "")))
-        receipt = await ops.send_input(client, tenant, sign_input(signer, tenant, name, payload))
+        receipt = await send_signed(client, settings, tenant, name, payload)
         out.print(f"    -> {receipt.message} (by {receipt.recorded_by}, signed)")
 
     async def as_customer(gate: str, fields: dict[str, object]) -> None:
-        link = await _link_in(mailbox, admin, gate)
-        answer = await redeem_link(settings.portal_url, tenant, link, admin, fields)
-        out.print(f"    -> {answer.message} (by {admin}, through their personal link)")
+        message = await redeem_as_customer(settings, mailbox, tenant, admin, gate, fields)
+        out.print(f"    -> {message} (by {admin}, through their personal link)")
 
     await until(lambda s: _waiting_at(s, StepKey.INTERNAL_READINESS))
     await send(InputName.ASSIGN_OWNER, AssignOwner(by=OWNER, owner=OWNER))
@@ -164,6 +163,28 @@ async def drive_onboarding(client: Client, settings: Settings, out: Console, mai
 
 
 LINK_WAIT_SECONDS = 60.0
+
+
+async def send_signed(
+    client: Client, settings: Settings, tenant: str, name: InputName, payload: BaseModel
+) -> Receipt:
+    """Send a staff input signed with its sender's key (from `settings.key_dir`)."""
+    signer = staff_signer(settings, str(getattr(payload, "by", "")))
+    return await ops.send_input(client, tenant, sign_input(signer, tenant, name, payload))
+
+
+async def redeem_as_customer(
+    settings: Settings,
+    mailbox: Path,
+    tenant: str,
+    admin: str,
+    gate: str,
+    fields: dict[str, object],
+) -> str:
+    """Act as a customer admin: take their personal link from the mailbox and redeem it."""
+    link = await _link_in(mailbox, admin, gate)
+    answer = await redeem_link(settings.portal_url, tenant, link, admin, fields)
+    return answer.message
 
 
 async def _link_in(mailbox: Path, admin: str, gate: str) -> str:

@@ -185,7 +185,8 @@ class DevStack:
         self._spawn("sandbox", command, os.environ.copy())
         self._wait_for_port("sandbox", self.ports.sandbox, timeout=30)
 
-    def start_worker(self) -> None:
+    def start_worker(self, part: str = "worker") -> None:
+        """Start a worker; name each further one (`worker-2`, ...) to run several."""
         env = {
             **os.environ,
             **self.client_env(),
@@ -193,7 +194,7 @@ class DevStack:
             **self.keys.worker_env(),
             **self.worker_env,
         }
-        self._spawn("worker", [sys.executable, "-m", "starter", "worker"], env)
+        self._spawn(part, [sys.executable, "-m", "starter", "worker"], env)
 
     def start_approvals(self) -> None:
         """The approvals service, where customers redeem their links."""
@@ -222,7 +223,8 @@ class DevStack:
                 proc.wait(timeout=10)
 
     def stop(self) -> None:
-        for part in ("approvals", "worker", "sandbox", "temporal"):
+        workers = [part for part in self.procs if part not in ("sandbox", "temporal")]
+        for part in [*workers, "sandbox", "temporal"]:
             self.stop_part(part)
         for log in self._logs.values():
             log.close()

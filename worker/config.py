@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
+from temporalio.envconfig import ClientConfigProfile
 
 from onboarding.contract import SlaTier
 from onboarding.keys import PublicKeyText
 from onboarding.ladder import Ladder, Rung
 from onboarding.policy import HISTORY_BUDGET, HISTORY_LIMIT
+from worker.client import InvalidProfile, load_profile
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-
-
-class TemporalSettings(BaseSettings):
-    """Where Temporal is. Same variable names as Temporal's own CLI, so Cloud works unchanged."""
-
-    model_config = SettingsConfigDict(env_prefix="TEMPORAL_", extra="ignore")
-
-    address: str = "localhost:7233"
-    namespace: str = "default"
-    api_key: SecretStr | None = None
-    """Temporal Cloud API key; turns TLS on."""
-    tls: bool = False
-    tls_client_cert_path: Path | None = None
-    tls_client_key_path: Path | None = None
-    tls_server_ca_cert_path: Path | None = None
 
 
 class Settings(BaseSettings):
@@ -39,7 +27,6 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ONBOARDING_", extra="ignore")
 
-    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
     task_queue: str = "onboarding"
     platform_url: str = "http://127.0.0.1:8400"
     platform_api_key: SecretStr = SecretStr("sandbox-admin-key")
@@ -85,11 +72,43 @@ class Settings(BaseSettings):
     """Secret that makes customers' one-time links (default `DATA_DIR/keys/links.key`)."""
     portal_url: str = "http://127.0.0.1:8500"
     """Where the approvals service answers; customers' links point here."""
+    # Running it like production (docs/deployment.md): metrics, probes, upgrades, shutdown.
+    metrics_address: str | None = Field(default=None, pattern=r"^[\w.\-\[\]:]*:\d{1,5}$")
+    """Where the Prometheus /metrics endpoint listens, e.g. 0.0.0.0:9464 (off if unset)."""
+    health_address: str | None = Field(default=None, pattern=r"^[\w.\-\[\]:]*:\d{1,5}$")
+    """Where /livez and /readyz listen, e.g. 0.0.0.0:8081 (off if unset)."""
+    metrics_interval: timedelta = Field(default=timedelta(seconds=30), gt=timedelta(0))
+    """How often the onboarding figures (states, gates, blocked checks) are collected."""
+    shutdown_grace: timedelta = Field(default=timedelta(seconds=30), ge=timedelta(0))
+    """On SIGTERM: how long running activities may go on before they are handed over."""
+    deployment_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,100}$")
+    """Worker Deployment name; set it to turn worker versioning on (docs/versioning.md)."""
+    build_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.+\-]{1,100}$")
+    """Build id of this worker's version; the package version if unset."""
+    deployment_promote: bool = False
+    """Make this worker's version current once it polls (the newest worker wins)."""
+
+    @field_validator("build_id", "deployment_name", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _ladder_valid(self) -> Settings:
         self.ladder()  # a bad reminder or escalation setting is refused here, at start-up
         return self
+
+    @cached_property
+    def temporal(self) -> ClientConfigProfile:
+        """Where Temporal is: the `temporal` CLI's profile and TEMPORAL_* variables.
+
+        Raises:
+            InvalidSettings: The profile cannot be loaded (`worker.client.load_profile`).
+        """
+        try:
+            return load_profile()
+        except InvalidProfile as bad:
+            raise InvalidSettings(bad.problems) from None
 
     def ladder(self) -> Ladder:
         """The reminder and escalation ladder (scaled down with `gate_deadline`)."""
@@ -144,25 +163,36 @@ class InvalidSettings(ValueError):
 def load_settings(factory: type[S]) -> S:
     """Build settings (`Settings`, `NotifySettings`) from the environment, or raise
     `InvalidSettings` naming every bad variable (`ONBOARDING_REMIND_EVERY: ...`)."""
+    problems: list[str] = []
+    settings: S | None = None
     try:
-        return factory()
+        settings = factory()
     except SettingsError as err:  # a JSON value that does not parse
-        raise InvalidSettings([str(err)]) from None
+        problems.append(str(err))
     except ValidationError as err:
         prefix = _env_prefix(err.title, factory)
-        raise InvalidSettings(
-            [
-                f"{(prefix + '_'.join(str(p) for p in e['loc'])).upper()}: {e['msg']}"
-                if e["loc"]
-                else e["msg"]
-                for e in err.errors()
-            ]
-        ) from None
+        problems += [
+            f"{(prefix + '_'.join(str(p) for p in e['loc'])).upper()}: {e['msg']}"
+            if e["loc"]
+            else e["msg"]
+            for e in err.errors()
+        ]
+    if issubclass(factory, Settings):  # the Temporal profile's problems in the same list
+        try:
+            profile = load_profile()
+        except InvalidProfile as bad:
+            problems = bad.problems + problems
+        else:
+            if isinstance(settings, Settings):
+                settings.__dict__["temporal"] = profile  # the cached_property's value
+    if problems or settings is None:
+        raise InvalidSettings(problems)
+    return settings
 
 
 def _env_prefix(title: str, factory: type[BaseSettings]) -> str:
     """The variable prefix of the settings class a validation error is about."""
-    for cls in (factory, Settings, TemporalSettings):
+    for cls in (factory, Settings):
         if cls.__name__ == title:
             return str(cls.model_config.get("env_prefix", ""))
     return ""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import structlog
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
+from temporalio.common import MetricMeter
+from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from activities.catalog import platform_activities
@@ -26,17 +28,47 @@ from notify.settings import NotifySettings, build_senders
 from records.db import make_engine, migrate
 from records.store import RecordsStore
 from worker.client import connect
-from worker.config import Settings, load_settings
+from worker.collector import StateCollector
+from worker.config import InvalidSettings, Settings, load_settings
+from worker.health import (
+    HealthServer,
+    WorkerHealth,
+    platform_check,
+    records_check,
+    temporal_check,
+)
 from worker.keys import link_key, records_signer
 from worker.logging import configure_logging
+from worker.metrics import CheckFailureCounter, OnboardingMetrics, counting
+from worker.telemetry import TelemetryError, build_runtime, tracing_from_environment
+from worker.versioning import deployment_config, deployment_version, package_version, promote
 from workflows.onboarding import OnboardingWorkflow
 
 log = structlog.get_logger()
 
 
 @asynccontextmanager
-async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """A running worker for the onboarding task queue; stops when the block exits."""
+async def onboarding_worker(
+    client: Client,
+    settings: Settings,
+    metrics: OnboardingMetrics | None = None,
+    health: WorkerHealth | None = None,
+    collect: bool = False,
+) -> AsyncIterator[Worker]:
+    """A running worker for the onboarding task queue; stops when the block exits.
+
+    Leaving the block shuts it down gracefully: polling stops at once, running
+    activities get `settings.shutdown_grace` to finish, then they are cancelled (and
+    retried elsewhere by Temporal).
+
+    Args:
+        client: The Temporal client (its interceptors trace, its runtime serves metrics).
+        settings: The worker's settings.
+        metrics: Where the onboarding's own metrics go; none recorded if None.
+        health: Gets the readiness checks of this worker's connections, if given.
+        collect: Collect the onboardings' state into `metrics` while the worker runs
+            (every `settings.metrics_interval`).
+    """
     url = settings.records_url()
     signer = records_signer(settings)  # no records key, no worker: every entry is signed
     secret = link_key(settings)  # customers' links are made with it
@@ -44,10 +76,19 @@ async def onboarding_worker(client: Client, settings: Settings) -> AsyncIterator
     notify_settings = load_settings(NotifySettings)  # a bad one stops the start here
     engine = make_engine(url)
     issuer = LinkIssuer(LinkStore(engine), secret, settings.portal_url)
+    metrics = metrics or OnboardingMetrics(MetricMeter.noop)
     try:
         store = RecordsStore(engine, signer)
-        async with _worker(client, settings, notify_settings, store, issuer) as worker:
-            yield worker
+        async with _worker(
+            client, settings, notify_settings, store, issuer, metrics, health
+        ) as worker:
+            collector = StateCollector(client, metrics, engine, settings.metrics_interval)
+            task = asyncio.create_task(collector.run()) if collect else None
+            try:
+                yield worker
+            finally:
+                if task is not None:
+                    task.cancel()
     finally:
         engine.dispose()
 
@@ -59,11 +100,19 @@ async def _worker(
     notify_settings: NotifySettings,
     store: RecordsStore,
     links: LinkIssuer,
+    metrics: OnboardingMetrics,
+    health: WorkerHealth | None,
 ) -> AsyncIterator[Worker]:
     async with (
         httpx.AsyncClient(base_url=settings.platform_url, timeout=15.0) as http,
         httpx.AsyncClient() as webhook_http,
     ):
+        if health is not None:
+            health.checks = {
+                "temporal": temporal_check(client),
+                "records_store": records_check(store.engine, settings.records_url()),
+                "platform": platform_check(http, settings.platform_api_key),
+            }
         platform = PlatformClient(http, settings.platform_api_key)
         policy = PolicyActivities(
             settings.roster_file,
@@ -77,7 +126,7 @@ async def _worker(
         )
         notify = NotifyActivities(
             OutboxStore(store.engine),
-            build_senders(notify_settings, webhook_http),
+            counting(build_senders(notify_settings, webhook_http), metrics),
             records=store,
             links=links,
         )
@@ -97,16 +146,24 @@ async def _worker(
             task_queue=settings.task_queue,
             workflows=[OnboardingWorkflow],
             activities=activities,
+            interceptors=[CheckFailureCounter(metrics)],
+            graceful_shutdown_timeout=settings.shutdown_grace,
+            deployment_config=deployment_config(settings.deployment_name, settings.build_id),
         ) as worker:
             yield worker
 
 
-async def connect_with_retry(settings: Settings, wait_seconds: float = 60.0) -> Client:
+async def connect_with_retry(
+    settings: Settings,
+    wait_seconds: float = 60.0,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
     """Connect, waiting for a server that is still starting (as under `onboard dev`)."""
     deadline = asyncio.get_running_loop().time() + wait_seconds
     while True:
         try:
-            return await connect(settings.temporal)
+            return await connect(settings.temporal, runtime=runtime, interceptors=interceptors)
         except RuntimeError as err:
             if asyncio.get_running_loop().time() > deadline:
                 raise
@@ -115,20 +172,63 @@ async def connect_with_retry(settings: Settings, wait_seconds: float = 60.0) -> 
 
 
 async def run_worker(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM."""
+    """Run until SIGINT or SIGTERM, then shut down gracefully and return (exit 0).
+
+    Raises:
+        InvalidSettings: The metrics or health address cannot be served.
+    """
     configure_logging(settings.log_level)
-    client = await connect_with_retry(settings)
+    try:
+        runtime = build_runtime(settings.metrics_address)
+    except TelemetryError as err:
+        raise InvalidSettings([str(err)]) from None
+    tracing = tracing_from_environment()
+    metrics = OnboardingMetrics(runtime.metric_meter if runtime else MetricMeter.noop)
+    client = await connect_with_retry(settings, runtime=runtime, interceptors=tracing.interceptors)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with onboarding_worker(client, settings):
-        log.info(
-            "worker started",
-            task_queue=settings.task_queue,
-            temporal=settings.temporal.address,
-            platform=settings.platform_url,
-            roster=str(settings.roster_file),
-        )
-        await stop.wait()
+    health = WorkerHealth(checks={}, loop=loop)
+    try:
+        server = HealthServer(settings.health_address, health) if settings.health_address else None
+    except OSError as err:
+        raise InvalidSettings(
+            [f"ONBOARDING_HEALTH_ADDRESS: cannot listen on {settings.health_address}: {err}"]
+        ) from None
+    try:
+        async with onboarding_worker(
+            client, settings, metrics, health, collect=runtime is not None
+        ):
+            if server is not None:
+                server.start()
+            log.info(
+                "worker started",
+                task_queue=settings.task_queue,
+                temporal=settings.temporal.address,
+                namespace=settings.temporal.namespace,
+                platform=settings.platform_url,
+                roster=str(settings.roster_file),
+                metrics=settings.metrics_address,
+                health=settings.health_address,
+                deployment=settings.deployment_name,
+                build_id=settings.build_id or package_version(),
+            )
+            if settings.deployment_name and settings.deployment_promote:
+                await promote(
+                    client, deployment_version(settings.deployment_name, settings.build_id)
+                )
+            await stop.wait()
+            health.stopping = True
+            log.info(
+                "stopping: polling stops, running activities may finish",
+                grace_seconds=settings.shutdown_grace.total_seconds(),
+            )
+    except BaseException as err:
+        health.failed = f"{type(err).__name__}: {err}"
+        raise
+    finally:
+        if server is not None:
+            server.stop()
+        tracing.shutdown()
     log.info("worker stopped")

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import yaml
+from temporalio.envconfig import ClientConfigProfile
 
 from notify.mailbox import personal_link
 from onboarding.steps import STEP_ORDER, EnablementItem
@@ -23,7 +24,6 @@ from starter.devstack import DevStack, Ports
 from starter.ops import get_status
 from tests.conftest import EXAMPLES
 from worker.client import connect
-from worker.config import TemporalSettings
 
 PROBE_PASSWORD = "e2e-probe-password-" + uuid.uuid4().hex
 ADMIN_KEY = "sandbox-admin-key"
@@ -94,7 +94,7 @@ def status_json(stack: DevStack, tenant: str) -> dict[str, Any]:
     """The status as `onboard status --json` prints it, read in-process for fast polling."""
 
     async def query() -> str:
-        client = await connect(TemporalSettings(address=stack.temporal_address))
+        client = await connect(ClientConfigProfile(address=stack.temporal_address))
         return (await get_status(client, tenant)).model_dump_json()
 
     data: dict[str, Any] = json.loads(asyncio.run(query()))

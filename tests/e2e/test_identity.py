@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from temporalio.envconfig import ClientConfigProfile
 
 from approvals.links import LinkGrant, LinkStore
 from approvals.tokens import link_url, token_for
@@ -42,7 +43,6 @@ from tests.e2e.stack import (
 )
 from tests.records.builders import rewrite_actor_from
 from worker.client import connect
-from worker.config import TemporalSettings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 """Each test drives onboardings through many CLI calls: slow on a busy machine, not wrong."""
@@ -52,7 +52,7 @@ def signal(stack: DevStack, tenant: str, payload: Any) -> None:
     """Send a signal as the Web UI would (to `give_input`)."""
 
     async def go() -> None:
-        client = await connect(TemporalSettings(address=stack.temporal_address))
+        client = await connect(ClientConfigProfile(address=stack.temporal_address))
         await client.get_workflow_handle(f"onboarding-{tenant}").signal("give_input", payload)
 
     asyncio.run(go())
@@ -60,7 +60,7 @@ def signal(stack: DevStack, tenant: str, payload: Any) -> None:
 
 def history_text(stack: DevStack, tenant: str) -> str:
     async def go() -> str:
-        client = await connect(TemporalSettings(address=stack.temporal_address))
+        client = await connect(ClientConfigProfile(address=stack.temporal_address))
         return (await client.get_workflow_handle(f"onboarding-{tenant}").fetch_history()).to_json()
 
     return asyncio.run(go())

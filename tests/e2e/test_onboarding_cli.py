@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from temporalio.envconfig import ClientConfigProfile
 
 from starter.devstack import DevStack
 from starter.ops import list_onboardings
@@ -33,7 +34,6 @@ from tests.e2e.stack import (
     write_contract,
 )
 from worker.client import connect
-from worker.config import TemporalSettings
 
 pytestmark = pytest.mark.e2e
 
@@ -85,7 +85,7 @@ def test_contract_to_go_live_and_review_through_the_cli(stack: DevStack, tmp_pat
     assert status["usage"] is not None
 
     async def went_live_since(moment: str) -> list[str]:
-        client = await connect(TemporalSettings(address=stack.temporal_address))
+        client = await connect(ClientConfigProfile(address=stack.temporal_address))
         query = f"WorkflowType = 'OnboardingWorkflow' AND GoLiveAt >= '{moment}'"
         return [row.tenant_id for row in await list_onboardings(client, query)]
 
@@ -144,7 +144,7 @@ def test_web_ui_signals_are_validated_and_refusals_shown(stack: DevStack, tmp_pa
     wait_for(stack, tenant, waiting_at("internal_readiness"))
 
     async def send() -> None:
-        client = await connect(TemporalSettings(address=stack.temporal_address))
+        client = await connect(ClientConfigProfile(address=stack.temporal_address))
         handle = client.get_workflow_handle(f"onboarding-{tenant}")
         await handle.signal("sign_off", {"by": "mallory@evil.example", "gate": "platform"})
         await handle.signal("assign_owner", {"owner": OWNER})  # no sender, no proof
@@ -166,7 +166,7 @@ def test_no_secret_reaches_workflow_history(stack: DevStack, tmp_path: Path) -> 
     wait_for(stack, tenant, waiting_at("customer_enablement"))
 
     async def history() -> str:
-        client = await connect(TemporalSettings(address=stack.temporal_address))
+        client = await connect(ClientConfigProfile(address=stack.temporal_address))
         handle = client.get_workflow_handle(f"onboarding-{tenant}")
         fetched = await handle.fetch_history()
         return fetched.to_json()
