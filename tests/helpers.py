@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.contract import Contract
 from onboarding.status import OnboardingStatus
@@ -37,10 +38,21 @@ async def wait_status(
     predicate: Callable[[OnboardingStatus], bool],
     timeout: float = 30.0,  # noqa: ASYNC109
 ) -> OnboardingStatus:
-    """Poll the status query until ``predicate`` holds."""
+    """Poll the status query until ``predicate`` holds.
+
+    A query that times out is asked again: on a busy machine the worker answers late, and
+    a late answer is not a wrong one.
+    """
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        status = await handle.query("status", result_type=OnboardingStatus)
+        try:
+            status = await handle.query("status", result_type=OnboardingStatus)
+        except RPCError as err:
+            if err.status != RPCStatusCode.DEADLINE_EXCEEDED:
+                raise
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            continue
         if predicate(status):
             return status
         if asyncio.get_running_loop().time() > deadline:

@@ -38,6 +38,8 @@ class AuditTrail:
     _audit_busy: bool
     _record_opened: bool
     """The store holds the onboarding: later batches leave the contract out."""
+    _handing_over: bool
+    """The run is continuing as new: no new write starts."""
 
     def _audit(
         self,
@@ -76,7 +78,9 @@ class AuditTrail:
         is named in the status (`records_rejected`) and the writer goes on.
         """
         while True:
-            await workflow.wait_condition(lambda: bool(self._audit_pending))
+            await workflow.wait_condition(
+                lambda: bool(self._audit_pending) and not self._handing_over
+            )
             batch = self._audit_pending[:AUDIT_BATCH]
             self._audit_busy = True
             try:

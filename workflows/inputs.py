@@ -31,6 +31,7 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from workflows.legacy_inputs import LegacyInputs
+from workflows.versioning import SIGNED_INPUTS, changed
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
@@ -55,8 +56,6 @@ with workflow.unsafe.imports_passed_through():
 
 INPUT_SIGNAL = "give_input"
 """The signal (and update) every signed input can travel as."""
-SIGNED_INPUTS = "signed-inputs"
-"""Patch id: runs with this marker take signed inputs only."""
 REFUSED_DIGESTS_KEPT = 500
 INPUT_REFUSED = "InputRefused"
 """ApplicationError type of a refused input (the update's failure)."""
@@ -78,7 +77,7 @@ class HumanInputs(LegacyInputs):
     def _signed(self) -> bool:
         """Whether this run takes signed inputs only (every run since the patch)."""
         if self._signed_era is None:
-            self._signed_era = workflow.patched(SIGNED_INPUTS)
+            self._signed_era = changed(SIGNED_INPUTS)
         return self._signed_era
 
     # ------------------------------------------------------------ entry points
@@ -385,4 +384,4 @@ def _claimed(payload: Any) -> str | None:
     return None
 
 
-__all__ = ["SIGNED_INPUTS", "HumanInputs", "InputRefusedError", "Note", "Proof"]
+__all__ = ["HumanInputs", "InputRefusedError", "Note", "Proof"]

@@ -21,6 +21,12 @@ from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.inputs import INPUT_SIGNAL, HumanInputs
+from workflows.versioning import (
+    LEGACY_HANDOVER,
+    QUICK_HANDOVER,
+    WAKE_ON_HISTORY_BUDGET,
+    changed,
+)
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
@@ -71,8 +77,6 @@ NOTIFY_ACTIVITY = "send_notifications"
 NOTIFY_BATCH = 20
 HANDOVER_WAIT = timedelta(minutes=5)
 """How long a run waits for its audit and notification writes before continuing as new."""
-LEGACY_HANDOVER = "legacy-run-handover"
-"""Patch id: a run from before signed inputs continues as new (signed) at a gate wake-up."""
 NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=10),
     maximum_interval=timedelta(minutes=10),
@@ -116,6 +120,9 @@ class OnboardingWorkflow(HumanInputs):
         self._signed_era: bool | None = None
         self._signals_held: list[tuple[str, Any]] = []
         self._record_opened = False
+        self._notify_busy = False
+        self._handing_over = False
+        """Continuing as new: the background writers start nothing more in this run."""
         if inp.carried is not None:
             self._take_over(inp.carried)
 
@@ -588,17 +595,19 @@ class OnboardingWorkflow(HumanInputs):
                 if self._signed():
                     self._outgoing += invites_due(gate, self._status, self._contract, now)
             self._publish()
-            if self._over_history_budget() or (
-                not self._signed() and workflow.patched(LEGACY_HANDOVER)
-            ):
+            if self._over_history_budget() or (not self._signed() and changed(LEGACY_HANDOVER)):
                 await self._continue_as_new()
             nearest = min(gates, key=lambda g: g.next_notice_at or g.due_at)
             wake = nearest.next_notice_at or nearest.due_at
             self._woken = False
-            # A timeout means a reminder or escalation fell due: the loop sends it.
+            # A timeout means a reminder or escalation fell due: the loop sends it. A flood
+            # of inputs (refused ones included) wakes it too once the run is past its
+            # history budget, so it continues as new at once (runs of earlier releases
+            # waited for their next wake-up).
+            watch_budget = changed(WAKE_ON_HISTORY_BUDGET)
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: self._woken,
+                    functools.partial(self._wake_at_gate, watch_budget),
                     timeout=max(wake - now, timedelta(seconds=1)),
                     timeout_summary=f"next reminder about {nearest.title} for "
                     f"{self._status.tenant_id}, {wake:%Y-%m-%d %H:%M:%S} UTC",
@@ -606,6 +615,11 @@ class OnboardingWorkflow(HumanInputs):
         record.waiting_for = None
         self._publish()
         self._audit("wait_finished", key, "system", waiting_for=waiting_for)
+
+    def _wake_at_gate(self, watch_budget: bool) -> bool:
+        """Whether a waiting gate loop looks again: an input came, or the run is over its
+        history budget (when it watches it)."""
+        return self._woken or (watch_budget and self._over_history_budget())
 
     def _open_gates(self, key: StepKey) -> list[GateRecord]:
         """The step's gates still open; the ones whose input arrived are closed here."""
@@ -669,8 +683,9 @@ class OnboardingWorkflow(HumanInputs):
         is logged and dropped rather than stopping the ones behind it.
         """
         while True:
-            await workflow.wait_condition(lambda: bool(self._outgoing))
+            await workflow.wait_condition(lambda: bool(self._outgoing) and not self._handing_over)
             batch = self._outgoing[:NOTIFY_BATCH]
+            self._notify_busy = True
             try:
                 await workflow.execute_activity(
                     NOTIFY_ACTIVITY,
@@ -685,6 +700,7 @@ class OnboardingWorkflow(HumanInputs):
                     extra={"keys": [n.key for n in batch], "error": str(err.cause or err)},
                 )
             del self._outgoing[: len(batch)]
+            self._notify_busy = False
 
     # ------------------------------------------------------------ long lives
 
@@ -701,10 +717,20 @@ class OnboardingWorkflow(HumanInputs):
         await workflow.wait_condition(workflow.all_handlers_finished)
         # Hand over between writes: a write in flight would be cut off with this run.
         # A store or sender that is down for long is not waited for: what is queued
-        # goes along and is written by the next run.
+        # goes along and is written by the next run. Since the quick-handover release only
+        # the writes in flight are awaited: under a flood of inputs the queue never
+        # empties, and every further write would grow this run's history.
+        quick = changed(QUICK_HANDOVER)
+        # No new write starts now: one scheduled in the run's last task would be lost with
+        # it (and stalls the time-skipping test server).
+        self._handing_over = quick
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
-                lambda: not (self._audit_pending or self._audit_busy or self._outgoing),
+                lambda: (
+                    not (self._audit_busy or self._notify_busy)
+                    if quick
+                    else not (self._audit_pending or self._audit_busy or self._outgoing)
+                ),
                 timeout=HANDOVER_WAIT,
             )
         events = workflow.info().get_current_history_length()

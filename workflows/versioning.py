@@ -49,5 +49,31 @@ def retired(change: Change) -> None:
     workflow.deprecate_patch(change.id)
 
 
-CHANGES: tuple[Change, ...] = ()
+SIGNED_INPUTS = Change(
+    id="signed-inputs",
+    since="0.2.0",
+    why="inputs are signed envelopes; runs without the marker keep the unsigned handlers",
+)
+LEGACY_HANDOVER = Change(
+    id="legacy-run-handover",
+    since="0.2.0",
+    why="a run from before signed inputs continues as new (signed) at a gate wake-up",
+)
+WAKE_ON_HISTORY_BUDGET = Change(
+    id="wake-on-history-budget",
+    since="0.2.0",
+    why="a waiting gate loop wakes as soon as the run passes its history budget",
+)
+QUICK_HANDOVER = Change(
+    id="quick-handover",
+    since="0.2.0",
+    why="continue-as-new waits for the writes in flight only, not the whole queue",
+)
+
+CHANGES: tuple[Change, ...] = (
+    SIGNED_INPUTS,
+    LEGACY_HANDOVER,
+    WAKE_ON_HISTORY_BUDGET,
+    QUICK_HANDOVER,
+)
 """Every change in use, newest last; `tests/workflow/test_patching.py` checks the ids."""

@@ -99,6 +99,8 @@ class FakePlatform:
     """Notifications by key, as the outbox would keep them (idempotently)."""
     roster: Roster | None = None
     """The roster the policy hands out (default: the example roster with Dana)."""
+    history_budget: int | None = None
+    """The policy's history budget (default: the workflow's)."""
 
     def activities(self) -> list[Any]:
         made = [self._make(name, checks) for name, checks in STEP_ACTIVITIES.items()]
@@ -109,6 +111,7 @@ class FakePlatform:
                 roster=self.roster or roster_with_two_hats(),
                 step_max_attempts=2,
                 approvals_keys=[approvals_public()],
+                **({"history_budget": self.history_budget} if self.history_budget else {}),
             )
 
         @activity.defn(name="write_review_report")

@@ -37,7 +37,9 @@ from tests.workflow.support import (
     refused,
     refused_envelope,
     roster_with_two_hats,
+    run_lengths,
     send,
+    start_onboarding,
     update,
     waiting_at,
 )
@@ -64,6 +66,25 @@ async def recorded_input(
             return found[-1]
         await status_of(handle)  # lets the (time-skipping) server run the writer
     raise AssertionError(f"no {name} input recorded")
+
+
+async def task_failure_causes(client: Any, workflow_id: str, first_run: str) -> set[str]:
+    """The causes of every failed workflow task, over every run of the onboarding."""
+    from temporalio.api.enums.v1 import WorkflowTaskFailedCause
+
+    causes: set[str] = set()
+    run_id: str | None = first_run
+    while run_id:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        run_id = None
+        for event in history.events:
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                cause = event.workflow_task_failed_event_attributes.cause
+                causes.add(WorkflowTaskFailedCause.Name(cause))
+            if event.HasField("workflow_execution_continued_as_new_event_attributes"):
+                attrs = event.workflow_execution_continued_as_new_event_attributes
+                run_id = attrs.new_execution_run_id
+    return causes
 
 
 async def on_record(
@@ -298,3 +319,34 @@ async def _public(who: str) -> str:
 
 
 __all__ = ["INPUT_SIGNAL"]
+
+
+async def test_a_flood_of_refused_inputs_keeps_every_run_within_its_budget(
+    own_time_env: WorkflowEnvironment, platform: FakePlatform
+) -> None:
+    platform.history_budget = 100  # the smallest budget the policy allows
+    async for handle in start_onboarding(own_time_env, platform):
+        first_run = handle.result_run_id
+        await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
+        for n in range(300):  # each one different: none is a free repeat
+            await handle.signal("assign_owner", {"by": f"flood-{n}@evil.example", "owner": OWNER})
+        status = await wait_status(handle, lambda s: s.refused_total == 300, timeout=120)
+        assert status.owner is None
+        # Every refusal is on record, written by whichever run held it.
+        await wait_status(
+            handle,
+            lambda s: len(platform.entries("input_refused")) == 300,
+            timeout=120,
+        )
+        lengths = await run_lengths(own_time_env.client, handle.id, first_run or "")
+        assert len(lengths) >= 2, lengths  # it continued as new once due
+        # Signals land in the open run's history as the server receives them, and a run
+        # cannot close while more arrive (the server answers "unhandled command"): a burst
+        # grows it by at most its own signals, never by refusal records, timers or writes.
+        assert max(lengths) <= 100 + 300 + 30, lengths
+        assert lengths[-1] < 100, lengths
+        failures = await task_failure_causes(own_time_env.client, handle.id, first_run or "")
+        assert failures <= {"WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND"}, failures
+        # ... and goes on with the onboarding as if nothing happened.
+        await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+        await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))

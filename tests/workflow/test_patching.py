@@ -16,13 +16,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.workflow.patched_example import SETTLE, PatchedOnboarding, UnguardedOnboarding
+from tests.workflow.test_replay import RECORDED_ID
 from workflows.versioning import CHANGES
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
 
 
 def _histories() -> list[WorkflowHistory]:
-    return [WorkflowHistory.from_json(p.stem, p.read_text()) for p in HISTORIES]
+    return [WorkflowHistory.from_json(RECORDED_ID, p.read_text()) for p in HISTORIES]
 
 
 async def _replay(workflow_class: type, history: WorkflowHistory) -> Exception | None:
