@@ -13,9 +13,21 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from onboarding.audit import AuditEntry
+from onboarding.checks import StepResult
 from onboarding.notifications import Notification
 from onboarding.status import OnboardingStatus
 from onboarding.steps import StepKey
+
+
+class BlockedAt(BaseModel):
+    """A step that was blocked when its run handed over: the next run waits right there."""
+
+    step: StepKey
+    activity: str
+    """The activity whose checks failed (or that could not reach the platform)."""
+    reason: str
+    result: StepResult | None = None
+    """What it reported (None: the platform could not be reached)."""
 
 
 class Carryover(BaseModel):
@@ -36,3 +48,8 @@ class Carryover(BaseModel):
     """Digests of inputs refused lately: the same one again is turned away for free."""
     record_opened: bool = False
     """The records store holds the onboarding (its contract went with the first batch)."""
+    blocked: BlockedAt | None = None
+    """Set when the run handed over while a step was blocked."""
+    passed_in_step: dict[str, StepResult] = Field(default_factory=dict)
+    """Results of the current step's activities that passed before it was blocked (the
+    next run does not run them again)."""

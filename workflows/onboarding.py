@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.inputs import INPUT_SIGNAL, HumanInputs
 from workflows.versioning import (
+    HANDOVER_WHEN_BLOCKED,
     LEGACY_HANDOVER,
     QUICK_HANDOVER,
     WAKE_ON_HISTORY_BUDGET,
@@ -33,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
 
     from onboarding import search
     from onboarding.audit import AuditEntry
-    from onboarding.carryover import Carryover
+    from onboarding.carryover import BlockedAt, Carryover
     from onboarding.checks import CheckResult, StepRequest, StepResult
     from onboarding.details import current_details
     from onboarding.effects import merge_checks
@@ -123,6 +124,10 @@ class OnboardingWorkflow(HumanInputs):
         self._notify_busy = False
         self._handing_over = False
         """Continuing as new: the background writers start nothing more in this run."""
+        self._blocked_at: BlockedAt | None = None
+        """In a run that continued as new while a step was blocked: where it waits on."""
+        self._passed_in_step: dict[str, StepResult] = {}
+        """The current step's activities that passed (carried if the run hands over)."""
         if inp.carried is not None:
             self._take_over(inp.carried)
 
@@ -140,6 +145,10 @@ class OnboardingWorkflow(HumanInputs):
         self._nonces = dict(carried.nonces)
         self._refused_digests = list(carried.refused_digests)
         self._record_opened = carried.record_opened
+        self._passed_in_step = dict(carried.passed_in_step)
+        if carried.blocked is not None:
+            self._blocked_at = carried.blocked
+            self._resume_at = None  # not at its gates: blocked before or after them
 
     # ------------------------------------------------------------------ inputs
     # Every human input goes through one pipeline (`workflows/inputs.py`).
@@ -231,7 +240,9 @@ class OnboardingWorkflow(HumanInputs):
         if self._resume_at is key:
             self._resume_at = None
         else:
-            self._begin(key)
+            if self._blocked_at is None or self._blocked_at.step is not key:
+                self._begin(key)
+            # Resumed while blocked: what passed returns at once, the blocked one waits on.
             await before_gates()
         if key in GATED_STEPS:
             await self._wait_for_people(key)
@@ -314,7 +325,7 @@ class OnboardingWorkflow(HumanInputs):
     async def _activate(self) -> None:
         """Every sign-off is in: record the go-live date, activate, schedule the review."""
         policy = self._policy or await self._load_policy()
-        go_live_at = workflow.now()
+        go_live_at = self._status.go_live_at or workflow.now()  # resumed: kept as recorded
         self._status.go_live_at = go_live_at
         # PHASE-33: the review happens within 30 days; the policy model caps the delay.
         self._status.review_due_at = go_live_at + policy.review_after
@@ -325,6 +336,8 @@ class OnboardingWorkflow(HumanInputs):
     async def _deliver_documents(self) -> None:
         """Step 6 starts by delivering the versioned customer documents; each is recorded."""
         result = await self._run_checks(StepKey.CUSTOMER_ENABLEMENT, "deliver_documents")
+        if self._status.documents:  # recorded by the run that handed over
+            return
         self._status.documents = list(result.facts.get("documents", []))
         for doc in self._status.documents:
             self._audit(
@@ -343,6 +356,8 @@ class OnboardingWorkflow(HumanInputs):
         """Register the support model before go-live; the support sign-off waits for it."""
         result = await self._run_checks(StepKey.GO_LIVE, "register_support")
         if "support" not in result.facts:  # passed over by a deviation: nothing registered
+            return
+        if self._status.support is not None:  # recorded by the run that handed over
             return
         model = SupportModel.model_validate(result.facts["support"])
         self._status.support = model
@@ -424,6 +439,7 @@ class OnboardingWorkflow(HumanInputs):
         workflow.logger.info("step started", extra={"step": key.value})
 
     def _finish(self, key: StepKey) -> None:
+        self._passed_in_step = {}
         record = self._status.step(key)
         waivers = sorted({c.waived_by_deviation for c in record.checks if c.waived_by_deviation})
         # A step passed over by an approved deviation is waived, never done.
@@ -462,7 +478,18 @@ class OnboardingWorkflow(HumanInputs):
         """
         record = self._status.step(key)
         policy = self._policy or await self._load_policy()
+        if (done := self._passed_in_step.get(activity_name)) is not None:
+            return done  # passed in the run that handed over
         while True:
+            resumed = self._blocked_at
+            if resumed is not None and resumed.activity == activity_name:
+                self._blocked_at = None
+                outcome = await self._blocked(key, resumed.reason, activity_name, resumed.result)
+                record.runs += 1
+                self._audit("step_started", key, "system", run=record.runs)
+                if outcome == "waived" and resumed.result is not None:
+                    return self._passed(activity_name, resumed.result)
+                continue
             record.status = StepStatus.RUNNING
             record.blocked_reason = None
             self._status.state = OnboardingState.RUNNING
@@ -501,7 +528,7 @@ class OnboardingWorkflow(HumanInputs):
                 merge_checks(record, result.checks)
                 self._audit_checks(key, result.checks)
                 if result.passed:
-                    return result
+                    return self._passed(activity_name, result)
                 reason = "; ".join(f"{c.name}: {c.detail}" for c in result.failed)
             self._audit(
                 "step_finished",
@@ -511,23 +538,43 @@ class OnboardingWorkflow(HumanInputs):
                 reason=reason,
                 run=record.runs,
             )
-            outcome = await self._blocked(key, reason)
+            outcome = await self._blocked(key, reason, activity_name, result)
             record.runs += 1  # a retried or waived step starts a new run
             self._audit("step_started", key, "system", run=record.runs)
             if outcome == "waived" and result is not None:
-                return result
+                return self._passed(activity_name, result)
 
-    async def _blocked(self, key: StepKey, reason: str) -> str:
-        """Wait for a retry, or for approved deviations covering every failed check."""
+    def _passed(self, activity_name: str, result: StepResult) -> StepResult:
+        if self._signed():  # kept for a handover while a later activity of the step blocks
+            self._passed_in_step[activity_name] = result
+        return result
+
+    async def _blocked(
+        self, key: StepKey, reason: str, activity_name: str, result: StepResult | None
+    ) -> str:
+        """Wait for a retry, or for approved deviations covering every failed check.
+
+        Past the history budget (a flood of inputs while nobody fixes the cause) the run
+        continues as new and the next one waits on right here.
+        """
         record = self._status.step(key)
         record.status = StepStatus.BLOCKED
         record.blocked_reason = reason
         self._status.state = OnboardingState.BLOCKED
         self._publish()
         workflow.logger.warning("step blocked", extra={"step": key.value, "reason": reason})
+        watch_budget = key is not StepKey.POST_ONBOARDING_REVIEW and changed(HANDOVER_WHEN_BLOCKED)
+
+        def decided() -> bool:
+            return key in self._retry_requested or self._approved_waivers(key) is not None
+
         await workflow.wait_condition(
-            lambda: key in self._retry_requested or self._approved_waivers(key) is not None
+            lambda: decided() or (watch_budget and self._over_history_budget())
         )
+        if not decided():
+            await self._continue_as_new(
+                BlockedAt(step=key, activity=activity_name, reason=reason, result=result)
+            )
         if key in self._retry_requested:
             record.add_actor(self._retry_requested.pop(key))
             return "retry"
@@ -710,7 +757,7 @@ class OnboardingWorkflow(HumanInputs):
         budget = self._policy.history_budget if self._policy else HISTORY_BUDGET
         return info.get_current_history_length() >= budget or info.is_continue_as_new_suggested()
 
-    async def _continue_as_new(self) -> None:
+    async def _continue_as_new(self, blocked: BlockedAt | None = None) -> None:
         """Hand all the state to a fresh run: the history stays small however long people
         take. Entries and notifications not yet written go along (their keys make a
         second write harmless)."""
@@ -757,6 +804,8 @@ class OnboardingWorkflow(HumanInputs):
             nonces=dict(self._nonces),
             refused_digests=list(self._refused_digests),
             record_opened=self._record_opened,
+            blocked=blocked,
+            passed_in_step=dict(self._passed_in_step),
         )
         workflow.continue_as_new(
             OnboardingInput(contract=self._contract, started_by=self._started_by, carried=carried)

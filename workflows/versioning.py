@@ -70,10 +70,17 @@ QUICK_HANDOVER = Change(
     why="continue-as-new waits for the writes in flight only, not the whole queue",
 )
 
+HANDOVER_WHEN_BLOCKED = Change(
+    id="handover-when-blocked",
+    since="0.2.0",
+    why="a blocked step continues as new past the history budget and waits on in the next run",
+)
+
 CHANGES: tuple[Change, ...] = (
     SIGNED_INPUTS,
     LEGACY_HANDOVER,
     WAKE_ON_HISTORY_BUDGET,
     QUICK_HANDOVER,
+    HANDOVER_WHEN_BLOCKED,
 )
 """Every change in use, newest last; `tests/workflow/test_patching.py` checks the ids."""

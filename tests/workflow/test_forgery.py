@@ -18,11 +18,18 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from onboarding.audit import AuditEntry
-from onboarding.inputs import ApproveDeviation, AssignOwner, RequestDeviation, SignOff
+from onboarding.inputs import (
+    ApproveDeviation,
+    AssignOwner,
+    RecordEnablement,
+    RequestDeviation,
+    RetryStep,
+    SignOff,
+)
 from onboarding.policy import OnboardingInput
 from onboarding.roster import Roster
 from onboarding.status import OnboardingStatus
-from onboarding.steps import OnboardingState, SignOffGate, StepKey
+from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
 from tests.helpers import make_contract, wait_status
 from tests.identities import MALLORY, service_for, sign, signer, time_of
 from tests.workflow.support import (
@@ -350,3 +357,60 @@ async def test_a_flood_of_refused_inputs_keeps_every_run_within_its_budget(
         # ... and goes on with the onboarding as if nothing happened.
         await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
         await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+
+
+async def test_a_flood_at_a_blocked_step_hands_over_and_the_step_waits_on(
+    own_time_env: WorkflowEnvironment, platform: FakePlatform
+) -> None:
+    platform.history_budget = 100
+    platform.failing.add("rate_limit")
+    async for handle in start_onboarding(own_time_env, platform):
+        first_run = handle.result_run_id
+        await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
+        await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+        blocked = await wait_status(handle, lambda s: s.state is OnboardingState.BLOCKED)
+        reason = blocked.step(StepKey.ENVIRONMENT_VALIDATION).blocked_reason
+        for n in range(250):
+            await handle.signal("retry_step", {"by": f"flood-{n}@evil.example", "step": "x"})
+        await wait_status(handle, lambda s: s.refused_total == 250, timeout=120)
+        lengths = await run_lengths(own_time_env.client, handle.id, first_run or "")
+        assert len(lengths) >= 2, lengths  # handed over while blocked
+        still = await status_of(handle)
+        assert still.state is OnboardingState.BLOCKED
+        assert still.step(StepKey.ENVIRONMENT_VALIDATION).blocked_reason == reason
+        assert platform.calls["validate_environment"] == 1  # nothing ran again by itself
+
+        platform.failing.clear()
+        retry = RetryStep(by=OWNER, step=StepKey.ENVIRONMENT_VALIDATION)
+        await update(handle, "retry_step", retry)
+        await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+        assert platform.calls["validate_environment"] == 2
+        assert platform.calls["verify_access_identity"] == 1  # earlier steps stay done
+
+
+async def test_a_handover_inside_a_step_keeps_what_already_passed_in_it(
+    own_time_env: WorkflowEnvironment, platform: FakePlatform
+) -> None:
+    platform.history_budget = 100
+    platform.failing.add("monitoring")  # go-live: support registered, then monitoring fails
+    async for handle in start_onboarding(own_time_env, platform):
+        first_run = handle.result_run_id
+        await wait_status(handle, waiting_at(StepKey.INTERNAL_READINESS))
+        await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
+        await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+        for item in EnablementItem:
+            evidence = RecordEnablement(by=OWNER, item=item, evidence=f"https://e.example/{item}")
+            await update(handle, "record_enablement", evidence)
+        await wait_status(handle, lambda s: s.state is OnboardingState.BLOCKED)
+        for n in range(250):
+            await handle.signal("retry_step", {"by": f"flood-{n}@evil.example", "step": "x"})
+        await wait_status(handle, lambda s: s.refused_total == 250, timeout=120)
+        assert len(await run_lengths(own_time_env.client, handle.id, first_run or "")) >= 2
+
+        platform.failing.clear()
+        await update(handle, "retry_step", RetryStep(by=OWNER, step=StepKey.GO_LIVE))
+        waiting = await wait_status(handle, waiting_at(StepKey.GO_LIVE))
+        assert waiting.support is not None
+        assert platform.calls["register_support"] == 1  # passed before the handover: kept
+        assert platform.calls["verify_monitoring"] == 2
+        await wait_status(handle, lambda s: len(platform.entries("support_registered")) == 1)
