@@ -35,7 +35,7 @@ from onboarding.inputs import (
 )
 from onboarding.problems import InputFileError, load_contract, problems_from
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
-from starter import ops, records_cli, render
+from starter import ops, records_cli, render, report_cli
 from starter.errors import CliError, ExitCode
 from starter.sandbox_cli import sandbox_app
 from worker.client import connect
@@ -53,6 +53,7 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 app.command()(records_cli.export)
 app.command()(records_cli.verify)
+app.command()(report_cli.report)
 deviation_app = typer.Typer(
     help="Deviations: pass over a blocked check, approved by a second person."
 )
