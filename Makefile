@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check dev clean bench-history
+.PHONY: demo test lint typecheck check dev clean bench-history bench-report report-quarter
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ typecheck: $(STAMP)
 
 bench-history: $(STAMP)
 	$(BIN)/python -m tests.workflow.bench_history
+
+bench-report: $(STAMP)
+	$(BIN)/python -m tests.portfolio.bench_report
+
+report-quarter: $(STAMP)
+	REPORT_QUARTER_SIZE=100 $(BIN)/pytest -q -p no:randomly -o timeout=1200 tests/portfolio/test_quarter.py
 
 dev: $(STAMP)
 	$(BIN)/onboard dev

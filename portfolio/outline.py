@@ -361,6 +361,7 @@ def _rows(report: Report) -> Section:
     rows = [
         [
             r.tenant_id,
+            r.tenant_name,
             r.tier,
             r.region,
             r.owner or "-",
@@ -380,6 +381,7 @@ def _rows(report: Report) -> Section:
             Table(
                 [
                     "tenant",
+                    "name",
                     "tier",
                     "region",
                     "owner",

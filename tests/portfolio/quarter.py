@@ -236,6 +236,8 @@ class Quarter:
         self.platform = QuarterPlatform()
         self.queue = f"quarter-{uuid.uuid4()}"
         self.seen: dict[str, Observed] = {}
+        self.progress = False
+        """Print each simulated day as it begins (for `make report-quarter`)."""
         self.final: dict[str, OnboardingStatus] = {}
         """Each onboarding's status at the end (queried while the worker still runs)."""
         self._events: list[tuple[datetime, int, Callable[[], Awaitable[None]]]] = []
@@ -259,7 +261,13 @@ class Quarter:
         ):
             for plan in self.plans:
                 self._at(plan.start_at, functools.partial(self._start, plan))
+            clock = asyncio.get_running_loop().time()
+            shown = None
             while self._events and self._events[0][0] <= end:
+                if self.progress and (day := self._events[0][0].date()) != shown:
+                    shown = day
+                    took = asyncio.get_running_loop().time() - clock
+                    print(f"quarter: {day} after {took:.0f} s, {len(self._events)} queued")
                 await self._sleep_until(self._events[0][0])
                 now = await self.env.get_current_time()
                 due = []
@@ -269,9 +277,11 @@ class Quarter:
             await self._sleep_until(end)
             await self.drained()
             for tenant, seen in self.seen.items():
-                self.final[tenant] = await seen.handle.query(
-                    "status", result_type=OnboardingStatus
-                )
+                final = await seen.handle.query("status", result_type=OnboardingStatus)
+                self.final[tenant] = final
+                for gate in final.gates:  # opened while the clock ran to the end
+                    if not is_closed(final, gate.gate):
+                        seen.opened.setdefault(gate.gate, gate.opened_at)
 
     async def drained(self) -> None:
         """Wait until no onboarding has an activity or workflow task outstanding (twice)."""
