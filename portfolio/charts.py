@@ -132,7 +132,7 @@ def _waits(report: Report, figure: Figure) -> None:
     axes.invert_yaxis()
     axes.set_xlabel("mean days per onboarding that started the step")
     axes.set_title("Where the time goes: machine work and waits, by who was waited on")
-    axes.legend(fontsize=8, loc="lower right")
+    axes.legend(fontsize=8, loc="upper right")
     axes.spines[["top", "right"]].set_visible(False)
 
 

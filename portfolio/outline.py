@@ -116,25 +116,31 @@ def _where(report: Report) -> Section:
             s.step,
             str(s.onboardings),
             _d(s.median_duration_days),
-            _d(s.mean_machine_days),
+            f"{s.mean_machine_days * 1440:.1f}",
             *(_d(s.mean_wait_days[p]) for p in parties),
         ]
         for s in report.where_time_goes
     ]
     totals = report.wait_days_by_party
-    total = sum(totals.values())
+    scheduled = totals.get("schedule", 0.0)
+    total = sum(v for p, v in totals.items() if p != "schedule")
     shares = ", ".join(
-        f"{p} {totals[p]:.1f} d ({totals[p] / total:.0%})" for p in parties if total and totals[p]
+        f"{p} {totals[p]:.1f} d ({totals[p] / total:.0%})"
+        for p in parties
+        if p != "schedule" and total and totals[p]
     )
     return Section(
         "Where the time goes",
         [
-            "Per step, the mean days per onboarding that started it: machine work (the "
-            "workflow's checks and activities) and waiting, attributed to whoever it waited "
-            "on (rules in docs/report.md).",
-            f"All waiting in the portfolio: {total:.1f} days; {shares or 'none'}.",
+            "Per step, over the onboardings that started it: the median duration (days), the "
+            "mean machine work per onboarding (minutes: the workflow's checks and "
+            "activities) and the mean waiting per onboarding (days), attributed to whoever "
+            "it waited on (rules in docs/report.md).",
+            f"Waiting on people, the platform and approvals: {total:.1f} days in all; "
+            f"{shares or 'none'}. Waiting for the review's date, by design: "
+            f"{scheduled:.1f} days.",
         ],
-        [Table(["step", "started", "median duration", "machine", *parties], rows)],
+        [Table(["step", "started", "median days", "machine (min)", *parties], rows)],
         chart="waits-by-party",
     )
 
