@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portfolio.model import Distribution, Report, TimeToValueGroup
+from portfolio.model import Report, TimeToValueGroup
 from portfolio.parties import PARTY_ORDER
 
 DUE_ROWS = 30
@@ -410,7 +410,3 @@ def when(moment: datetime | None) -> str:
 
 def _d(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
-
-
-def distribution_text(d: Distribution) -> str:
-    return f"median {_d(d.median_days)} d, p90 {_d(d.p90_days)} d (n={d.count})"
