@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, and_, select
 
 from portfolio.timeline import Row, Timeline, build_timeline
+from records.kinds import EntryKind
 from records.models import Entry, Onboarding
 from records.store import RecordsStore
 
@@ -18,8 +19,8 @@ def load_timelines(store: RecordsStore, as_of: datetime) -> list[Timeline]:
     """Return the timeline of every onboarding in the store, by tenant id.
 
     Two queries in one read transaction (a snapshot on PostgreSQL): the onboardings, then
-    all entries in order. Plain rows, no ORM objects: a store of 1,000 onboardings loads
-    in about a second.
+    their entries in order, less the checks that passed (the report reads only failures;
+    they are a third of all entries). Plain rows, no ORM objects.
     """
     with _reading(store.engine) as conn:
         onboardings = conn.execute(
@@ -36,7 +37,9 @@ def load_timelines(store: RecordsStore, as_of: datetime) -> list[Timeline]:
                 Entry.actor,
                 Entry.occurred_at,
                 Entry.payload,
-            ).order_by(Entry.onboarding_id, Entry.seq)
+            )
+            .where(~and_(Entry.kind == EntryKind.CHECK.value, Entry.payload["passed"].as_boolean()))
+            .order_by(Entry.onboarding_id, Entry.seq)
         )
         for onboarding_id, kind, step, actor, occurred_at, payload in result:
             entries[onboarding_id].append(Row(kind, step, actor, occurred_at, payload or {}))

@@ -166,8 +166,12 @@ def _build(settings: Settings, filters: Filters, as_of: datetime, roster: Roster
 
 
 def _render(built: Report, fmt: ReportFormat, output: Path | None, charts_dir: Path | None) -> str:
-    if fmt is ReportFormat.JSON and charts_dir is None:
-        return built.model_dump_json(indent=2) + "\n"
+    if fmt is not ReportFormat.HTML and charts_dir is None:  # no picture to draw
+        if fmt is ReportFormat.JSON:
+            return built.model_dump_json(indent=2) + "\n"
+        from portfolio.markdown import render_markdown
+
+        return render_markdown(built)
     from portfolio.charts import charts
 
     drawn = charts(built)
