@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check dev clean bench-history bench-scale wheel
+.PHONY: demo test lint typecheck check dev clean bench-history bench-scale wheel bench-report report-quarter
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ bench-scale: $(STAMP)
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .
+
+bench-report: $(STAMP)
+	$(BIN)/python -m tests.portfolio.bench_report
+
+report-quarter: $(STAMP)
+	REPORT_QUARTER_SIZE=100 $(BIN)/pytest -q -p no:randomly -o timeout=1200 tests/portfolio/test_quarter.py
 
 dev: $(STAMP)
 	$(BIN)/onboard dev

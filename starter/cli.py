@@ -36,7 +36,7 @@ from onboarding.inputs import (
 )
 from onboarding.problems import InputFileError, load_contract, problems_from
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
-from starter import keys_cli, ops, records_cli, render
+from starter import keys_cli, ops, records_cli, render, report_cli
 from starter.approvals_client import redeem_link
 from starter.errors import CliError, ExitCode
 from starter.sandbox_cli import sandbox_app
@@ -58,6 +58,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.command()(records_cli.export)
 app.command()(records_cli.verify)
 app.command()(keys_cli.keygen)
+app.command()(report_cli.report)
 deviation_app = typer.Typer(
     help="Deviations: pass over a blocked check, approved by a second person."
 )

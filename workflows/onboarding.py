@@ -423,6 +423,12 @@ class OnboardingWorkflow(HumanInputs):
                 name="post-onboarding-review.md",
                 location=str(report["path"]),
                 sha256=report.get("sha256"),
+                passed=result.facts.get("passed"),
+                findings=[
+                    {k: f.get(k) for k in ("code", "severity", "area", "subject")}
+                    for f in result.facts.get("findings", [])
+                    if isinstance(f, dict)
+                ],
             )
 
     # ------------------------------------------------------------ step helpers

@@ -215,17 +215,19 @@ async def start_onboarding(
         yield handle
 
 
-async def signed_start(client: Client, contract: Any, workflow_id: str) -> OnboardingInput:
-    """The workflow's input as `onboard start` makes it: signed by the owner."""
+async def signed_start(
+    client: Client, contract: Any, workflow_id: str, by: str = OWNER
+) -> OnboardingInput:
+    """The workflow's input as `onboard start` makes it: signed by who starts it."""
     start = sign(
         workflow_id,
         START,
-        start_payload(contract, OWNER),
-        by=signer(OWNER),
+        start_payload(contract, by),
+        by=signer(by),
         at=await time_of(client),
     )
     proof = Proof.model_validate(start.proof)
-    return OnboardingInput(contract=contract, started_by=OWNER, start_proof=proof)
+    return OnboardingInput(contract=contract, started_by=by, start_proof=proof)
 
 
 def sender_of(by: str) -> Signer:
