@@ -260,8 +260,11 @@ def put_user(
         existing = _find_user(session, tenant_id, email)
         old_hash = existing.password_hash if existing else None
     new_hash = None
-    if body.password is not None and not (old_hash and verify_password(body.password, old_hash)):
-        new_hash = hash_password(body.password)
+    hashing = ctx.settings.password_hashing
+    if body.password is not None and not (
+        old_hash and verify_password(body.password, old_hash, hashing)
+    ):
+        new_hash = hash_password(body.password, hashing)
     with ctx.db.write() as session:
         account = load_account(session, tenant_id)
         user = _find_user(session, tenant_id, email)
