@@ -372,7 +372,10 @@ def dev(
     def started() -> None:
         out.print(f"Temporal   {stack.temporal_address}  (SQLite: {data_dir / 'temporal.db'})")
         out.print(f"Web UI     {stack.ui_url}")
-        out.print(f"Platform   {stack.platform_url}  (sandbox)")
+        out.print(
+            f"Platform   {stack.platform_url}  (sandbox; {stack.password_hashing} password "
+            "hashing, for a local stack only)"
+        )
         out.print(f"Worker     roster {roster_file}")
         out.print(f"Logs       {data_dir / 'logs'}")
         out.print("Ctrl-C stops everything; run again to resume from the same files.")

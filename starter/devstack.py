@@ -73,6 +73,9 @@ class DevStack:
     worker_env: dict[str, str] = field(default_factory=dict)
     sqlite_wal: bool = True
     """WAL mode for the dev server's SQLite file; off only to measure the difference."""
+    sandbox_password_hashing: str = "cheap"
+    """The sandbox's password hashing cost: cheap for this local stack, whose probe users
+    log in at every step; ``SANDBOX_PASSWORD_HASHING=strong`` in the environment wins."""
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: dict[str, IO[bytes]] = field(default_factory=dict)
 
@@ -96,6 +99,11 @@ class DevStack:
             "ONBOARDING_UI_URL": self.ui_url,
             "ONBOARDING_DATA_DIR": str(self.data_dir),  # the records store lives here
         }
+
+    @property
+    def password_hashing(self) -> str:
+        """The sandbox's password hashing cost in force (the environment wins)."""
+        return os.environ.get("SANDBOX_PASSWORD_HASHING", self.sandbox_password_hashing)
 
     def log_path(self, part: str) -> Path:
         return self.data_dir / "logs" / f"{part}.log"
@@ -157,7 +165,8 @@ class DevStack:
             "--data-dir",
             str(self.data_dir / "sandbox"),
         ]
-        self._spawn("sandbox", command, os.environ.copy())
+        env = {"SANDBOX_PASSWORD_HASHING": self.sandbox_password_hashing, **os.environ}
+        self._spawn("sandbox", command, env)
         self._wait_for_port("sandbox", self.ports.sandbox, timeout=30)
 
     def start_worker(self) -> None:

@@ -50,10 +50,20 @@ async def _worker(
     client: Client, settings: Settings, notify_settings: NotifySettings, store: RecordsStore
 ) -> AsyncIterator[Worker]:
     async with (
-        httpx.AsyncClient(base_url=settings.platform_url, timeout=15.0) as http,
+        httpx.AsyncClient(
+            base_url=settings.platform_url,
+            timeout=15.0,
+            # Never fewer connections than requests allowed in flight: none waits for the pool.
+            limits=httpx.Limits(max_connections=max(100, settings.platform_max_in_flight)),
+        ) as http,
         httpx.AsyncClient() as webhook_http,
     ):
-        platform = PlatformClient(http, settings.platform_api_key)
+        platform = PlatformClient(
+            http,
+            settings.platform_api_key,
+            max_in_flight=settings.platform_max_in_flight,
+            per_onboarding=settings.platform_per_onboarding,
+        )
         policy = PolicyActivities(
             settings.roster_file,
             settings.review_after,
