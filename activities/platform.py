@@ -36,6 +36,9 @@ _HEALTH_PATHS = ("/v1/health",)
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 
+DETAIL_MAX = 500
+"""Longest explanation of a refusal kept from the platform's answer."""
+
 MAX_IN_FLIGHT = 16
 """Default bound on platform requests in flight for the whole worker."""
 PER_ONBOARDING = 4
@@ -90,6 +93,8 @@ class PlatformRefused(Exception):
 
     def __init__(self, call: str, status: int, detail: str) -> None:
         detail = detail.strip().rstrip(".")
+        if len(detail) > DETAIL_MAX:  # a platform may echo a whole request back
+            detail = detail[: DETAIL_MAX - 1].rstrip() + "…"
         super().__init__(f"{call} was refused with {status}: {detail}")
         self.call = call
         self.status = status

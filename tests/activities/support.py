@@ -176,3 +176,10 @@ class SlowTransport(httpx.AsyncBaseTransport):
     def tenant_calls(self, path: str = "") -> list[str]:
         """Requests sent to the tenant API (``/v1/t/...``), optionally ending with ``path``."""
         return [s for s in self.sent if "/v1/t/" in s and s.endswith(path)]
+
+
+class Quiet:
+    """A logger that drops everything (for probe users made outside an activity)."""
+
+    def __getattr__(self, _name: str) -> Callable[..., None]:
+        return lambda *args, **kwargs: None
