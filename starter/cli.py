@@ -378,6 +378,9 @@ def dev(
         )
         out.print(f"Worker     roster {roster_file}")
         out.print(f"Logs       {data_dir / 'logs'}")
+        if stack.leftovers:
+            pids = ", ".join(str(p.pid) for p in stack.leftovers)
+            out.print(f"Ended      what a killed stack had left running here (pid {pids})")
         out.print("Ctrl-C stops everything; run again to resume from the same files.")
 
     try:
