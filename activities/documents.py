@@ -30,7 +30,9 @@ from activities.evidence import (
     retry_hint,
     step_logger,
 )
+from activities.heartbeat import heartbeating
 from activities.platform import PlatformClient, ProbeConfig
+from activities.result_size import size_bounded
 from documents import OutdatedDocument, RenderedDocument, check_current, render_all
 from onboarding.checks import CheckResult, StepRequest, StepResult
 from onboarding.support import registration, registration_differences, support_model_for
@@ -56,6 +58,8 @@ class DocumentActivities:
         self.artifacts_dir = artifacts_dir if artifacts_dir is not None else DEFAULT_ARTIFACTS_DIR
 
     @activity.defn(name="register_support")
+    @heartbeating
+    @size_bounded
     async def register_support(self, req: StepRequest) -> StepResult:
         """Register the support and escalation model with the platform and read it back."""
         log = step_logger(req)
@@ -97,6 +101,8 @@ class DocumentActivities:
         return StepResult(checks=[result], facts=facts)
 
     @activity.defn(name="deliver_documents")
+    @heartbeating
+    @size_bounded
     async def deliver_documents(self, req: StepRequest) -> StepResult:
         """Render the customer documents, store them, and publish the enablement items.
 

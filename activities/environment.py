@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
-from collections import Counter
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,15 +23,18 @@ from activities.evidence import (
     retry_hint,
     step_logger,
 )
+from activities.heartbeat import heartbeating
 from activities.platform import (
     PlatformClient,
     PlatformRefused,
     PlatformUnavailable,
+    ProbeBucket,
     ProbeConfig,
-    Reply,
     Session,
 )
 from activities.probes import ProbeUsers, new_probe_key
+from activities.rate_probe import bucket_probe, header_int
+from activities.result_size import size_bounded
 from onboarding.checks import CheckResult, StepRequest, StepResult
 
 PROBE_ROLE = "viewer"
@@ -39,12 +42,8 @@ PROBE_ROLE = "viewer"
 least privileged role: pings and events need no more)."""
 
 
-def _header_int(reply: Reply, name: str) -> int | None:
-    value = reply.headers.get(name)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+MAX_PROBE_WINDOW_SECONDS = 60
+"""Longest window the rate-limit probe asks for before it gives up as too slow."""
 
 
 class EnvironmentActivities:
@@ -60,6 +59,8 @@ class EnvironmentActivities:
         self.probe = probe
 
     @activity.defn(name="validate_environment")
+    @heartbeating
+    @size_bounded
     async def validate_environment(self, req: StepRequest) -> StepResult:
         """Check API health, database connectivity, rate limits and log visibility."""
         log = step_logger(req)
@@ -76,15 +77,7 @@ class EnvironmentActivities:
 
     async def _probed(self, req: StepRequest, log: Any) -> list[CheckResult]:
         try:
-            async with ProbeUsers(
-                self.platform,
-                self.probe,
-                req.tenant_id,
-                (PROBE_ROLE,),
-                log,
-                "environment",
-                idempotency_key=req.idempotency_key,
-            ) as probes:
+            async with ProbeUsers(self.platform, self.probe, req, (PROBE_ROLE,), log) as probes:
                 session = probes.sessions.get(PROBE_ROLE)
                 if session is None:
                     reason = (
@@ -193,71 +186,47 @@ class EnvironmentActivities:
             observed=evidence,
         )
 
-    async def _ping(self, req: StepRequest, session: Session, probe_key: str) -> Reply:
-        return await self.platform.tenant(
-            "GET", req.tenant_id, "/ping", session, probe_key=probe_key
-        )
-
-    async def _burst(
-        self, req: StepRequest, session: Session, count: int
-    ) -> tuple[Counter[int], Reply | None, float]:
-        """Send `count` pings on a fresh probe key with bounded concurrency, then one more
-        when `count` reaches the limit. Return the status counts, the extra reply and the
-        burst's duration in seconds."""
-        probe_key = new_probe_key("burst")
-        gate = asyncio.Semaphore(self.probe.rate_limit_concurrency)
-
-        async def one() -> int:
-            async with gate:
-                return (await self._ping(req, session, probe_key)).status
-
-        started = time.monotonic()
-        statuses = Counter(await concurrently(*(one() for _ in range(count))))
-        elapsed = time.monotonic() - started
-        extra = None
-        if count >= req.contract.contract.api_rate_limit_per_minute:
-            extra = await self._ping(req, session, probe_key)
-        return statuses, extra, elapsed
-
     async def _rate_limit(self, req: StepRequest, session: Session) -> CheckResult:
         limit = req.contract.contract.api_rate_limit_per_minute
-        first = await self._ping(req, session, new_probe_key("headers"))
+        configured = (await self.platform.rate_limit(req.tenant_id)).get("per_minute")
+        first = await self.platform.tenant(
+            "GET", req.tenant_id, "/ping", session, probe_key=new_probe_key("headers")
+        )
         headers = {
             "status": first.status,
-            "limit": _header_int(first, "X-RateLimit-Limit"),
-            "remaining": _header_int(first, "X-RateLimit-Remaining"),
-            "reset": _header_int(first, "X-RateLimit-Reset"),
+            "limit": header_int(first, "X-RateLimit-Limit"),
+            "remaining": header_int(first, "X-RateLimit-Remaining"),
+            "reset": header_int(first, "X-RateLimit-Reset"),
         }
-        count = min(limit, self.probe.rate_limit_burst_max)
-        statuses, extra, elapsed = await self._burst(req, session, count)
-        if (
-            extra is not None
-            and extra.status == 200
-            and _header_int(extra, "X-RateLimit-Remaining") == limit - 1
-        ):
-            # A fresh window began mid-burst (platforms with wall-clock windows): the burst
-            # proves nothing, so run it once more on a new key.
-            statuses, extra, elapsed = await self._burst(req, session, count)
-        burst: dict[str, Any] = {
-            "sent": count,
-            "statuses": {str(k): v for k, v in sorted(statuses.items())},
-            "seconds": round(elapsed, 2),
+        window = self.probe.rate_probe_window_seconds
+        tries = 0
+        while True:
+            tries += 1
+            bucket = ProbeBucket(self.probe.rate_probe_limit, window)
+            probe = await bucket_probe(self.platform, req.tenant_id, session, bucket)
+            if probe.conclusive:
+                break
+            if window >= MAX_PROBE_WINDOW_SECONDS:
+                raise PlatformUnavailable(
+                    f"the rate limit could not be judged: {bucket.limit + 1} requests took "
+                    f"{probe.seconds:.1f}s, longer than even a {window}s probe window; "
+                    "Temporal retries this step automatically"
+                )
+            window = min(MAX_PROBE_WINDOW_SECONDS, max(2 * window, math.ceil(2 * probe.seconds)))
+        observed = {
+            "configured": configured,
+            "headers": headers,
+            "probe_bucket": probe.observed(),
+            "probes": tries,
         }
-        if extra is not None:
-            burst["over_limit_status"] = extra.status
-            burst["retry_after"] = extra.headers.get("Retry-After")
-        observed = {"headers": headers, "burst": burst}
         problems = []
+        if configured != limit:
+            problems.append(f"the platform's configuration says {configured}/min, not {limit}")
         if first.status != 200:
             problems.append(f"a probe request was answered {first.status}")
         if headers["limit"] != limit:
             problems.append(f"X-RateLimit-Limit says {headers['limit']}, not {limit}")
-        if statuses[200] != count:
-            problems.append(f"only {statuses[200]} of the first {count} burst requests passed")
-        if extra is not None and extra.status != 429:
-            problems.append(f"request {limit + 1} was answered {extra.status}, not 429")
-        if extra is not None and extra.status == 429 and not extra.headers.get("Retry-After"):
-            problems.append("the 429 carries no Retry-After")
+        problems += probe.problems()
         if problems:
             return check(
                 "rate_limit",
@@ -268,18 +237,16 @@ class EnvironmentActivities:
                 expected=limit,
                 observed=observed,
             )
-        if extra is None:
-            detail = (
-                f"Headers show {limit}/min and a burst of {count} (the bound) all passed; "
-                f"the refusal at {limit + 1} was not tested because the limit exceeds the bound."
-            )
-        else:
-            retry_after = extra.headers.get("Retry-After")
-            detail = (
-                f"Headers show {limit}/min; a burst of {count} passed and request "
-                f"{limit + 1} was refused with 429 (Retry-After {retry_after}s)."
-            )
-        return check("rate_limit", True, detail, expected=limit, observed=observed)
+        return check(
+            "rate_limit",
+            True,
+            f"Configuration and X-RateLimit-Limit show {limit}/min; a probe bucket of "
+            f"{bucket.limit} per {bucket.window_seconds}s passed {bucket.limit} requests, "
+            f"refused the next with 429 (Retry-After {probe.retry_after}s) and passed again "
+            "after it.",
+            expected=limit,
+            observed=observed,
+        )
 
     async def _logging(self, req: StepRequest, session: Session) -> CheckResult:
         marker = f"onboarding-log-probe-{uuid.uuid4().hex}"
@@ -308,14 +275,17 @@ class EnvironmentActivities:
         polls = 0
         while True:
             polls += 1
+            sent = time.monotonic()
             lines = [
                 line
                 for line in await self.platform.logs(req.tenant_id, marker)
                 if marker in str(line.get("message", ""))
             ]
-            if lines or time.monotonic() >= deadline:
+            # Only a search *sent* after the wait proves absence: one sent before it that
+            # answered late says nothing about the marker being late.
+            if lines or sent >= deadline:
                 break
-            await pause(self.probe.poll_interval_seconds)
+            await pause(min(self.probe.poll_interval_seconds, max(0.0, deadline - sent)))
         waited = round(time.monotonic() - started, 2)
         observed = {
             "marker": marker,

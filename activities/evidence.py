@@ -64,6 +64,9 @@ def refused(name: str, req: StepRequest, error: PlatformRefused, expected: Any) 
     )
 
 
+LOG_DETAIL_MAX = 400
+"""Longest check detail written to the worker log (the status keeps the whole sentence)."""
+
 NOT_RUN = "not_run"
 """Key of `StepResult.facts` listing checks left out because an earlier check of the same
 step failed (that failure blocks the step; the dependent checks run on the retry)."""
@@ -151,7 +154,10 @@ def log_checks(log: Any, checks: list[CheckResult]) -> None:
     )
     for c in checks:
         if not c.passed:
-            log.warning("check failed", check=c.name, detail=c.detail)
+            detail = (
+                c.detail if len(c.detail) <= LOG_DETAIL_MAX else c.detail[:LOG_DETAIL_MAX] + "…"
+            )
+            log.warning("check failed", check=c.name, detail=detail)
 
 
 async def pause(seconds: float) -> None:

@@ -18,8 +18,10 @@ from activities.evidence import (
     retry_hint,
     step_logger,
 )
+from activities.heartbeat import heartbeating
 from activities.platform import PlatformClient, PlatformRefused, ProbeConfig
 from activities.probes import ProbeUsers
+from activities.result_size import size_bounded
 from onboarding.checks import CheckResult, StepRequest, StepResult
 
 CHECKS = ("contracted_features_only", "feature_permissions", "ui_visibility", "critical_flows")
@@ -40,6 +42,8 @@ class FeatureActivities:
         self.probe = probe
 
     @activity.defn(name="enable_features")
+    @heartbeating
+    @size_bounded
     async def enable_features(self, req: StepRequest) -> StepResult:
         """Enable exactly the contracted features, then check permissions, UI and flows."""
         log = step_logger(req)
@@ -51,15 +55,7 @@ class FeatureActivities:
                 _contracted(req),
                 lambda: self._contracted_only(req, catalogue, log),
             )
-            async with ProbeUsers(
-                self.platform,
-                self.probe,
-                req.tenant_id,
-                PROBE_ROLES,
-                log,
-                "features",
-                idempotency_key=req.idempotency_key,
-            ) as probes:
+            async with ProbeUsers(self.platform, self.probe, req, PROBE_ROLES, log) as probes:
                 checks = [
                     flags,
                     *await concurrently(
@@ -284,15 +280,18 @@ class FeatureActivities:
         deadline = started + self.probe.job_wait_seconds
         job_status = "unknown"
         while True:
+            sent = time.monotonic()
             status, body = await probes.call("GET", f"/jobs/{job_id}", "editor")
             job_status = (
                 str(body.get("status"))
                 if status == 200 and isinstance(body, dict)
                 else f"HTTP {status}"
             )
-            if job_status in ("completed", "failed") or time.monotonic() >= deadline:
+            # Give up only on an answer to a poll sent after the wait: a poll that was
+            # merely answered late says nothing about the job being late.
+            if job_status in ("completed", "failed") or sent >= deadline:
                 return job_status, round(time.monotonic() - started, 2)
-            await pause(self.probe.poll_interval_seconds)
+            await pause(min(self.probe.poll_interval_seconds, max(0.0, deadline - sent)))
 
 
 def _contracted(req: StepRequest) -> list[str]:

@@ -7,7 +7,9 @@ from typing import Any
 from temporalio import activity
 
 from activities.evidence import check, guarded, log_checks, retry_hint, step_logger, utc_now
+from activities.heartbeat import heartbeating
 from activities.platform import PlatformClient, ProbeConfig
+from activities.result_size import size_bounded
 from onboarding.checks import CheckResult, StepRequest, StepResult
 from onboarding.steps import EnablementItem
 
@@ -54,6 +56,8 @@ class GoLiveActivities:
         self.probe = probe
 
     @activity.defn(name="verify_monitoring")
+    @heartbeating
+    @size_bounded
     async def verify_monitoring(self, req: StepRequest) -> StepResult:
         """Create the tenant's alert rules (idempotent) and check they are in place."""
         log = step_logger(req)
@@ -88,6 +92,8 @@ class GoLiveActivities:
         )
 
     @activity.defn(name="activate_tenant")
+    @heartbeating
+    @size_bounded
     async def activate_tenant(self, req: StepRequest) -> StepResult:
         """Mark the account live at the recorded go-live time (idempotent)."""
         log = step_logger(req)
@@ -122,6 +128,8 @@ class GoLiveActivities:
         return StepResult(checks=[result], facts=facts)
 
     @activity.defn(name="gather_usage")
+    @heartbeating
+    @size_bounded
     async def gather_usage(self, req: StepRequest) -> StepResult:
         """Read the tenant's usage figures for the post-onboarding review."""
         log = step_logger(req)

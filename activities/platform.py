@@ -4,6 +4,11 @@
 carry the platform API key; tenant calls carry a probe user's session token.
 Neither ever appears in a return value, an exception or a log line.
 
+Requests are bounded: at most ``max_in_flight`` at once for the whole worker, and at most
+``per_onboarding`` for any one onboarding (keyed by the calling activity's workflow id), so
+one onboarding's many checks, or a contract with thousands of admins, cannot starve the
+others. A request waits for its turn without a time limit; only the request itself has one.
+
 Failures come in two kinds:
 
 - `PlatformUnavailable`: the platform could not be reached or answered 5xx. Activities
@@ -14,6 +19,9 @@ Failures come in two kinds:
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,11 +29,50 @@ from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, Field, SecretStr
+from temporalio import activity
 
 _HEALTH_PATHS = ("/v1/health",)
 
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+
+DETAIL_MAX = 500
+"""Longest explanation of a refusal kept from the platform's answer."""
+
+MAX_IN_FLIGHT = 16
+"""Default bound on platform requests in flight for the whole worker."""
+PER_ONBOARDING = 4
+"""Default bound on platform requests in flight for one onboarding."""
+
+
+class _KeyedSlots:
+    """A bounded number of concurrent holders per key; a key's semaphore lives while used."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._held: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @asynccontextmanager
+    async def slot(self, key: str | None) -> AsyncIterator[None]:
+        if key is None:
+            yield
+            return
+        gate, users = self._held.get(key) or (asyncio.Semaphore(self._size), 0)
+        self._held[key] = (gate, users + 1)
+        try:
+            async with gate:
+                yield
+        finally:
+            gate, users = self._held[key]
+            if users <= 1:
+                del self._held[key]
+            else:
+                self._held[key] = (gate, users - 1)
+
+
+def _onboarding_key() -> str | None:
+    """The workflow id of the calling activity: one onboarding's requests share a bound."""
+    return activity.info().workflow_id if activity.in_activity() else None
 
 
 class PlatformUnavailable(Exception):
@@ -46,6 +93,8 @@ class PlatformRefused(Exception):
 
     def __init__(self, call: str, status: int, detail: str) -> None:
         detail = detail.strip().rstrip(".")
+        if len(detail) > DETAIL_MAX:  # a platform may echo a whole request back
+            detail = detail[: DETAIL_MAX - 1].rstrip() + "…"
         super().__init__(f"{call} was refused with {status}: {detail}")
         self.call = call
         self.status = status
@@ -58,23 +107,26 @@ class ProbeConfig(BaseModel):
     password: SecretStr
     """Password given to probe users; at least the tenant's password_min_length."""
     session_probe_ttl_seconds: int = Field(default=1, ge=1)
-    """Lifetime of the short session used to prove that sessions expire."""
-    session_expiry_margin_seconds: float = Field(default=1.0, ge=0)
+    """Lifetime asked for the short session that proves sessions expire; when the answers
+    come too slowly to tell, the probe is repeated with a longer one."""
+    session_probe_ttl_max_seconds: int = Field(default=60, ge=1)
+    """Longest short session the expiry probe asks for before it gives up as too slow."""
+    session_expiry_margin_seconds: float = Field(default=0.5, ge=0)
     """Extra wait after the short session's expiry before expecting a refusal."""
     logging_wait_seconds: float = Field(default=5, gt=0)
     """How long a written log marker may take to become searchable."""
     poll_interval_seconds: float = Field(default=0.2, gt=0)
     """Pause between polls (log search, job status)."""
-    rate_limit_burst_max: int = Field(default=2000, ge=1)
-    """Most requests a rate-limit burst may send; larger limits are checked by counter."""
-    rate_limit_concurrency: int = Field(default=16, ge=1)
-    """Requests of a burst in flight at once."""
+    rate_probe_limit: int = Field(default=3, ge=1, le=100)
+    """Budget of the small probe bucket that proves the 429 and its reset."""
+    rate_probe_window_seconds: int = Field(default=1, ge=1, le=60)
+    """Window of the small probe bucket; doubled when the answers come too slowly to tell."""
     job_wait_seconds: float = Field(default=10, gt=0)
     """How long a critical-flow job (subtitles) may take to complete."""
     db_connect_timeout_seconds: float = Field(default=10, gt=0)
     """Bound on connecting to the tenant database and running the probe query."""
     probe_domain: str = "probe.localizevideos.example"
-    """Probe users are ``probe-<role>@<tenant>.<probe_domain>``."""
+    """Probe users are ``probe-<role>.<generation>@<tenant>.<probe_domain>``."""
     foreign_tenant_id: str = "onboarding-probe"
     """A platform tenant owned by the onboarding itself, whose sessions must be refused
     by every customer tenant (the foreign-token test). Created once, then reused."""
@@ -99,6 +151,16 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class ProbeBucket:
+    """A small rate-limit bucket a probe asks the platform for (see sandbox/API.md)."""
+
+    limit: int
+    """Requests allowed per window (the platform enforces its own limit rule on it)."""
+    window_seconds: int
+    """Length of the bucket's window, from its first request."""
+
+
+@dataclass(frozen=True)
 class Session:
     """A tenant session of one probe user. The token is secret: it has no repr."""
 
@@ -107,6 +169,8 @@ class Session:
     roles: tuple[str, ...]
     expires_at: datetime | None
     token: SecretStr = field(repr=False)
+    issued_at: datetime | None = None
+    """When the platform opened the session, on its own clock (None if it does not say)."""
 
 
 def _segment(value: str) -> str:
@@ -139,23 +203,34 @@ class PlatformClient:
     """Typed calls to the LocalizeVideos platform admin and tenant APIs.
 
     Args:
-        http: The worker's HTTP client; its lifetime belongs to the caller.
+        http: The worker's HTTP client; its lifetime belongs to the caller. Its connection
+            pool should allow at least ``max_in_flight`` connections (httpx's default 100).
         admin_key: Admin API key sent as a bearer token on admin calls.
         base_url: Platform root, such as ``https://platform.localizevideos.example``;
             leave it out when ``http`` was made with that ``base_url``.
+        max_in_flight: Requests in flight at once for everything using this client.
+        per_onboarding: Requests in flight at once for one onboarding (workflow id).
 
     Raises:
         ValueError: Neither ``base_url`` nor the HTTP client's base URL is set.
     """
 
     def __init__(
-        self, http: httpx.AsyncClient, admin_key: SecretStr, *, base_url: str = ""
+        self,
+        http: httpx.AsyncClient,
+        admin_key: SecretStr,
+        *,
+        base_url: str = "",
+        max_in_flight: int = MAX_IN_FLIGHT,
+        per_onboarding: int = PER_ONBOARDING,
     ) -> None:
         if not base_url and not str(http.base_url):
             raise ValueError("PlatformClient needs base_url or an httpx client with a base_url")
         self._http = http
         self._base = base_url.rstrip("/")
         self._admin_key = admin_key
+        self._in_flight = asyncio.Semaphore(max(1, max_in_flight))
+        self._per_onboarding = _KeyedSlots(max(1, per_onboarding))
 
     # -- transport ---------------------------------------------------------------------
 
@@ -176,9 +251,14 @@ class PlatformClient:
         try:
             for attempt in range(1, attempts + 1):
                 try:
-                    return await self._http.request(
-                        method, self._base + path, json=json, params=params, headers=all_headers
-                    )
+                    async with self._per_onboarding.slot(_onboarding_key()), self._in_flight:
+                        return await self._http.request(
+                            method,
+                            self._base + path,
+                            json=json,
+                            params=params,
+                            headers=all_headers,
+                        )
                 except (httpx.ReadError, httpx.RemoteProtocolError):
                     # The server may close a kept-alive connection just as we reuse it; an
                     # idempotent request is safe to send once more on a fresh connection.
@@ -276,6 +356,7 @@ class PlatformClient:
         *,
         json: Any = None,
         probe_key: str | None = None,
+        probe_bucket: ProbeBucket | None = None,
         idempotency_key: str | None = None,
     ) -> Reply:
         """Call the tenant API as a session and return any non-5xx answer.
@@ -289,6 +370,8 @@ class PlatformClient:
             json: Request body.
             probe_key: ``X-Probe-Key`` so probe traffic uses a rate-limit bucket of
                 its own, never the customer's.
+            probe_bucket: With ``probe_key``: make that bucket a small one of its own
+                budget and window (``X-Probe-Limit``, ``X-Probe-Window``).
             idempotency_key: ``Idempotency-Key``, recorded in the operations log.
 
         Raises:
@@ -298,6 +381,9 @@ class PlatformClient:
         headers = {}
         if probe_key:
             headers["X-Probe-Key"] = probe_key
+            if probe_bucket is not None:
+                headers["X-Probe-Limit"] = str(probe_bucket.limit)
+                headers["X-Probe-Window"] = str(probe_bucket.window_seconds)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         full = f"/v1/t/{_segment(tenant_id)}{path}"
@@ -476,6 +562,7 @@ class PlatformClient:
             roles=tuple(str(r) for r in data.get("roles", [])),
             expires_at=_parse_time(data.get("expires_at")),
             token=SecretStr(token),
+            issued_at=_parse_time(data.get("issued_at")),
         )
 
     # -- environment -------------------------------------------------------------------

@@ -22,7 +22,9 @@ from activities.evidence import (
     retry_hint,
     step_logger,
 )
+from activities.heartbeat import heartbeating
 from activities.platform import PlatformClient, PlatformRefused, ProbeConfig
+from activities.result_size import size_bounded
 from onboarding.checks import CheckResult, StepRequest, StepResult
 from onboarding.contract import SlaTier
 
@@ -83,6 +85,8 @@ class ProvisioningActivities:
         self.probe = probe
 
     @activity.defn(name="provision_account")
+    @heartbeating
+    @size_bounded
     async def provision_account(self, req: StepRequest) -> StepResult:
         """Create the account, assign admins, apply flags, security defaults and rate limit."""
         log = step_logger(req)

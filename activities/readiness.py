@@ -16,7 +16,9 @@ from activities.evidence import (
     step_logger,
     utc_now,
 )
+from activities.heartbeat import heartbeating
 from activities.platform import PlatformClient, ProbeConfig
+from activities.result_size import size_bounded
 from onboarding.checks import CheckResult, StepRequest, StepResult
 
 BLOCKING_SEVERITIES = frozenset({1, 2})
@@ -36,6 +38,8 @@ class ReadinessActivities:
         self.probe = probe
 
     @activity.defn(name="check_internal_readiness")
+    @heartbeating
+    @size_bounded
     async def check_internal_readiness(self, req: StepRequest) -> StepResult:
         """Confirm production stability, capacity and compliance for the contract."""
         log = step_logger(req)

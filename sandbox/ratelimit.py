@@ -1,4 +1,5 @@
-"""Per-bucket request budgets: a window of one minute that starts with the bucket's first call.
+"""Per-bucket request budgets: a window (one minute by default) that starts with the bucket's
+first call.
 
 Windows start at a bucket's first request rather than on the wall-clock minute, so a burst is
 never split across two budgets by accident.
@@ -25,7 +26,7 @@ class Decision:
     limit: int
     remaining: int
     reset_seconds: int
-    """Whole seconds until the bucket's window ends (at least 1)."""
+    """Whole seconds until the bucket's window ends (at least 1, at most the window)."""
 
     def headers(self) -> dict[str, str]:
         """The ``X-RateLimit-*`` headers (plus ``Retry-After`` when refused)."""
@@ -42,7 +43,22 @@ class Decision:
 @dataclass
 class _Window:
     started: float
+    seconds: float
     count: int
+
+    def ended(self, now: float) -> bool:
+        return now - self.started >= self.seconds
+
+
+def seconds_left(started: float, window: float, now: float) -> int:
+    """Whole seconds from ``now`` until a window that began at ``started`` ends.
+
+    The time already spent is subtracted from the window (not ``started + window - now``,
+    whose float rounding can exceed the window and report a 61 s reset), then rounded up
+    and kept within 1..window.
+    """
+    left = window - (now - started)
+    return min(math.ceil(window), max(1, math.ceil(left)))
 
 
 class RateLimiter:
@@ -53,22 +69,30 @@ class RateLimiter:
         self._windows: dict[tuple[str, ...], _Window] = {}
         self._lock = threading.Lock()
 
-    def hit(self, bucket: tuple[str, ...], limit: int) -> Decision:
-        """Count one request in ``bucket`` unless its budget of ``limit`` is already spent."""
+    def hit(
+        self, bucket: tuple[str, ...], limit: int, window_seconds: float = WINDOW_SECONDS
+    ) -> Decision:
+        """Count one request in ``bucket`` unless its budget of ``limit`` is already spent.
+
+        Args:
+            bucket: Whose budget the request is counted in.
+            limit: Requests allowed per window.
+            window_seconds: Length of the bucket's window when this request opens one.
+        """
         now = self._clock()
         with self._lock:
             if len(self._windows) > _PRUNE_ABOVE:
                 self._prune(now)
             window = self._windows.get(bucket)
-            if window is None or now - window.started >= WINDOW_SECONDS:
-                window = self._windows[bucket] = _Window(started=now, count=0)
+            if window is None or window.ended(now):
+                window = self._windows[bucket] = _Window(now, window_seconds, 0)
             allowed = window.count < limit
             if allowed:
                 window.count += 1
-            reset = max(1, math.ceil(window.started + WINDOW_SECONDS - now))
+            reset = seconds_left(window.started, window.seconds, now)
             return Decision(allowed, limit, max(0, limit - window.count), reset)
 
     def _prune(self, now: float) -> None:
-        ended = [b for b, w in self._windows.items() if now - w.started >= WINDOW_SECONDS]
+        ended = [b for b, w in self._windows.items() if w.ended(now)]
         for bucket in ended:
             del self._windows[bucket]

@@ -137,6 +137,8 @@ class LoginIn(_In):
 
 class LoginOut(BaseModel):
     token: str
+    issued_at: datetime
+    """When the platform opened the session, on its own clock."""
     expires_at: datetime
     roles: list[str]
 

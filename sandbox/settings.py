@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sandbox.passwords import Hashing
+
 DEFAULT_ADMIN_KEY = "sandbox-admin-key"
 
 
@@ -24,6 +26,9 @@ class SandboxSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8400, ge=0, le=65535)
     log_level: str = "info"
+    password_hashing: Hashing = "strong"
+    """Cost of password hashes: ``strong`` (scrypt N=2^14) unless a dev or test stack asks for
+    ``cheap`` (N=2^4), which it says when it starts."""
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -456,7 +456,10 @@ def dev(
     def started() -> None:
         out.print(f"Temporal   {stack.temporal_address}  (SQLite: {data_dir / 'temporal.db'})")
         out.print(f"Web UI     {stack.ui_url}")
-        out.print(f"Platform   {stack.platform_url}  (sandbox)")
+        out.print(
+            f"Platform   {stack.platform_url}  (sandbox; {stack.password_hashing} password "
+            "hashing, for a local stack only)"
+        )
         out.print(f"Approvals  {stack.portal_url}  (customers' links)")
         out.print(f"Worker     roster {stack.keys.roster}")
         out.print(f"Mailbox    {stack.mailbox}  (notifications, customers' links included)")
@@ -466,6 +469,9 @@ def dev(
                 f"export ONBOARDING_KEY_DIR={stack.keys.staff_key_dir} to act as its people)"
             )
         out.print(f"Logs       {data_dir / 'logs'}")
+        if stack.leftovers:
+            pids = ", ".join(str(p.pid) for p in stack.leftovers)
+            out.print(f"Ended      what a killed stack had left running here (pid {pids})")
         out.print("Ctrl-C stops everything; run again to resume from the same files.")
 
     try:

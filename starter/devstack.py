@@ -2,6 +2,8 @@
 
 Each part is a child process, so one can be killed and restarted on its own (the durability
 tests do exactly that) and `onboard dev` can stop them all cleanly on Ctrl-C or SIGTERM.
+Each is started through `starter.launch`, so it also dies when the stack's process is killed
+outright, and `DATA/stack.json` lets the next start end whatever a killed stack left behind.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ from typing import IO
 
 from onboarding import search
 from starter.devkeys import StackKeys, prepare_keys
+from starter.stackfile import AlreadyRunning, Process, StackFile
 
 RETENTION = "720h"
 """Closed onboardings stay in Temporal for 30 days (the dev server's default is 24 h)."""
+STARTUP_SECONDS = 180.0
+"""How long a part may take to be ready: generous, since a busy machine is slow, and a
+part that dies while starting is reported at once anyway."""
 
 
 class StackError(RuntimeError):
@@ -78,9 +84,19 @@ class DevStack:
     """WAL mode for the dev server's SQLite file; off only to measure the difference."""
     demo_keys: bool = False
     """Give the roster's people labelled demo keys (the example roster, demos, tests)."""
+    sandbox_password_hashing: str = "cheap"
+    """The sandbox's password hashing cost: cheap for this local stack, whose probe users
+    log in at every step; ``SANDBOX_PASSWORD_HASHING=strong`` in the environment wins."""
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    leftovers: list[Process] = field(default_factory=list)
+    """Processes a previous, killed stack on this data directory left running, ended at start."""
     _logs: dict[str, IO[bytes]] = field(default_factory=dict)
     _keys: StackKeys | None = None
+    _claimed: bool = False
+
+    @property
+    def stack_file(self) -> StackFile:
+        return StackFile(self.data_dir)
 
     @property
     def temporal_address(self) -> str:
@@ -121,14 +137,26 @@ class DevStack:
             **self.keys.client_env(),
         }
 
+    @property
+    def password_hashing(self) -> str:
+        """The sandbox's password hashing cost in force (the environment wins)."""
+        return os.environ.get("SANDBOX_PASSWORD_HASHING", self.sandbox_password_hashing)
+
     def log_path(self, part: str) -> Path:
         return self.data_dir / "logs" / f"{part}.log"
 
     # ----------------------------------------------------------------- parts
 
     def start(self) -> None:
+        """Start the parts (server, sandbox, worker, approvals service); call it from a
+        thread that lives as long as the stack."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
+        try:
+            self.leftovers = self.stack_file.claim()
+        except AlreadyRunning as exc:
+            raise StackError(str(exc)) from None
+        self._claimed = True
         try:
             self.start_temporal()
             self.start_sandbox()
@@ -167,8 +195,8 @@ class DevStack:
         for key, kind in search.CLI_TYPES.items():
             command += ["--search-attribute", f"{key.name}={kind}"]
         self._spawn("temporal", command, os.environ.copy())
-        self._wait_for_port("temporal", self.ports.temporal, timeout=60)
-        self._set_retention()
+        self._wait_for_port("temporal", self.ports.temporal, timeout=STARTUP_SECONDS)
+        self._set_retention(timeout=STARTUP_SECONDS)
 
     def start_sandbox(self) -> None:
         self._ensure_free(self.ports.sandbox, "sandbox platform")
@@ -182,8 +210,9 @@ class DevStack:
             "--data-dir",
             str(self.data_dir / "sandbox"),
         ]
-        self._spawn("sandbox", command, os.environ.copy())
-        self._wait_for_port("sandbox", self.ports.sandbox, timeout=30)
+        env = {"SANDBOX_PASSWORD_HASHING": self.sandbox_password_hashing, **os.environ}
+        self._spawn("sandbox", command, env)
+        self._wait_for_port("sandbox", self.ports.sandbox, timeout=STARTUP_SECONDS)
 
     def start_worker(self, part: str = "worker") -> None:
         """Start a worker; name each further one (`worker-2`, ...) to run several."""
@@ -202,7 +231,7 @@ class DevStack:
         env = {**os.environ, **self.client_env(), **self.keys.approvals_env()}
         command = [sys.executable, "-m", "starter", "approvals", "--port", str(self.ports.portal)]
         self._spawn("approvals", command, env)
-        self._wait_for_port("approvals", self.ports.portal, timeout=60)
+        self._wait_for_port("approvals", self.ports.portal, timeout=STARTUP_SECONDS)
 
     def kill(self, part: str) -> None:
         """SIGKILL one part, as a crash would."""
@@ -229,6 +258,9 @@ class DevStack:
         for log in self._logs.values():
             log.close()
         self._logs.clear()
+        if self._claimed and not self.procs:
+            self.stack_file.release()
+            self._claimed = False
 
     def dead_parts(self) -> list[str]:
         return [name for name, proc in self.procs.items() if proc.poll() is not None]
@@ -239,14 +271,16 @@ class DevStack:
         log = self._logs.get(part)
         if log is None or log.closed:
             log = self._logs[part] = self.log_path(part).open("ab")
-        self.procs[part] = subprocess.Popen(
-            command,
+        launch = [sys.executable, "-m", "starter.launch", str(os.getpid())]
+        self.procs[part] = proc = subprocess.Popen(
+            [*launch, *command],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C in the terminal reaches us, not them directly
         )
+        self.stack_file.record(part, proc.pid)
 
     def _ensure_free(self, port: int, what: str) -> None:
         if port_open(port):
@@ -268,8 +302,9 @@ class DevStack:
                 raise StackError(f"{part} did not listen on port {port} within {timeout:.0f} s")
             time.sleep(0.2)
 
-    def _set_retention(self) -> None:
-        # The namespace exists a moment after the port opens; retry briefly.
+    def _set_retention(self, timeout: float) -> None:
+        """Set the namespace's retention, which also proves the server ready: the namespace
+        exists some time after the port opens, longer on a busy machine."""
         command = [
             temporal_binary(),
             "operator",
@@ -283,13 +318,29 @@ class DevStack:
             RETENTION,
         ]
         last = ""
-        for _ in range(50):
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = self.procs["temporal"]
+            if proc.poll() is not None:
+                raise StackError(
+                    f"temporal exited with code {proc.returncode} while starting; "
+                    f"see {self.log_path('temporal')}"
+                )
+            try:
+                done = subprocess.run(
+                    command, capture_output=True, text=True, check=False, timeout=60
+                )
+            except subprocess.TimeoutExpired:
+                last = "the server did not answer within 60 s"
+                continue
             if done.returncode == 0:
                 return
             last = done.stderr.strip()
-            time.sleep(0.2)
-        raise StackError(f"could not set the namespace retention: {last}")
+            time.sleep(0.5)
+        raise StackError(
+            f"the Temporal server was not ready within {timeout:.0f} s "
+            f"(setting the namespace retention: {last})"
+        )
 
 
 def run_until_stopped(stack: DevStack, started: Callable[[], None]) -> str | None:

@@ -133,6 +133,8 @@ def run_sandbox(
     typer.echo(
         f"Sandbox platform on {address} (data in {settings.resolved_data_dir}); Ctrl+C stops it."
     )
+    if settings.password_hashing == "cheap":
+        typer.echo("Password hashing is cheap (a dev or test stack); the default is strong.")
     try:
         serve(settings)
     except SystemExit as exc:

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         default_factory=lambda: SecretStr(secrets.token_urlsafe(24)),
     )
     """Password of the platform probe users; random per worker unless set."""
+    platform_max_in_flight: int = Field(default=16, ge=1, le=256)
+    """Platform requests in flight at once for the whole worker."""
+    platform_per_onboarding: int = Field(default=4, ge=1, le=64)
+    """Platform requests in flight at once for one onboarding."""
     roster_file: Path = EXAMPLES_DIR / "roster.yaml"
     review_after: timedelta = timedelta(days=30)
     """Delay from go-live to the post-onboarding review (ISO 8601, at most P30D)."""

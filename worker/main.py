@@ -104,7 +104,12 @@ async def _worker(
     health: WorkerHealth | None,
 ) -> AsyncIterator[Worker]:
     async with (
-        httpx.AsyncClient(base_url=settings.platform_url, timeout=15.0) as http,
+        httpx.AsyncClient(
+            base_url=settings.platform_url,
+            timeout=15.0,
+            # Never fewer connections than requests allowed in flight: none waits for the pool.
+            limits=httpx.Limits(max_connections=max(100, settings.platform_max_in_flight)),
+        ) as http,
         httpx.AsyncClient() as webhook_http,
     ):
         if health is not None:
@@ -113,7 +118,12 @@ async def _worker(
                 "records_store": records_check(store.engine, settings.records_url()),
                 "platform": platform_check(http, settings.platform_api_key),
             }
-        platform = PlatformClient(http, settings.platform_api_key)
+        platform = PlatformClient(
+            http,
+            settings.platform_api_key,
+            max_in_flight=settings.platform_max_in_flight,
+            per_onboarding=settings.platform_per_onboarding,
+        )
         policy = PolicyActivities(
             settings.roster_file,
             settings.review_after,

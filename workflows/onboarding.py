@@ -524,12 +524,7 @@ class OnboardingWorkflow(HumanInputs):
                     summary=f"{activity_name.replace('_', ' ')} for {self._status.tenant_id}",
                 )
             except ActivityError as err:
-                cause = str(err.cause) if err.cause is not None else str(err)
-                reason = (
-                    f"the platform could not be reached after {policy.step_max_attempts} "
-                    f"attempts ({cause}); once it is back, run "
-                    f"`onboard retry {self._status.tenant_id} {key.value} --as EMAIL`"
-                )
+                reason = self._failure_reason(key, activity_name, err, policy.step_max_attempts)
             else:
                 merge_checks(record, result.checks)
                 self._audit_checks(key, result.checks)
@@ -549,6 +544,23 @@ class OnboardingWorkflow(HumanInputs):
             self._audit("step_started", key, "system", run=record.runs)
             if outcome == "waived" and result is not None:
                 return self._passed(activity_name, result)
+
+    def _failure_reason(
+        self, key: StepKey, activity_name: str, err: ActivityError, attempts: int
+    ) -> str:
+        """Why a step's activity gave no checks: a named failure, or the platform down."""
+        retry = f"`onboard retry {self._status.tenant_id} {key.value} --as EMAIL`"
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.non_retryable:
+            return (
+                f"{activity_name.replace('_', ' ')} could not report its checks: "
+                f"{cause.message} [{cause.type}]; fix the cause, then run {retry}"
+            )
+        text = str(cause) if cause is not None else str(err)
+        return (
+            f"the platform could not be reached after {attempts} attempts ({text}); "
+            f"once it is back, run {retry}"
+        )
 
     def _passed(self, activity_name: str, result: StepResult) -> StepResult:
         if self._signed():  # kept for a handover while a later activity of the step blocks

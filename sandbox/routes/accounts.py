@@ -260,8 +260,11 @@ def put_user(
         existing = _find_user(session, tenant_id, email)
         old_hash = existing.password_hash if existing else None
     new_hash = None
-    if body.password is not None and not (old_hash and verify_password(body.password, old_hash)):
-        new_hash = hash_password(body.password)
+    hashing = ctx.settings.password_hashing
+    if body.password is not None and not (
+        old_hash and verify_password(body.password, old_hash, hashing)
+    ):
+        new_hash = hash_password(body.password, hashing)
     with ctx.db.write() as session:
         account = load_account(session, tenant_id)
         user = _find_user(session, tenant_id, email)
@@ -310,6 +313,12 @@ def delete_user(
 # --- Feature flags ----------------------------------------------------------------------------
 
 
+def _some(names: list[str], shown: int = 10) -> str:
+    """The first names, and how many more: an error never echoes a whole request back."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def enabled_features(session: Session, tenant_id: str) -> list[str]:
     """The features switched on for the tenant, in catalogue order."""
     query = (
@@ -334,7 +343,7 @@ def put_features(
         if unknown:
             raise HTTPException(
                 status_code=400,
-                detail=f"Unknown feature(s): {', '.join(unknown)}; see GET /v1/features.",
+                detail=f"Unknown feature(s): {_some(unknown)}; see GET /v1/features.",
             )
         before = set(enabled_features(session, tenant_id))
         for key in before - wanted:

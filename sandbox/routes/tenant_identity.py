@@ -50,7 +50,8 @@ def login(
         )
         security = session.get(SecuritySettings, tenant_id)
         max_minutes = (security or DEFAULT_SECURITY).max_session_minutes
-    if not verify_password(body.password, password_hash) or admin_broken:
+    hashing = ctx.settings.password_hashing
+    if not verify_password(body.password, password_hash, hashing) or admin_broken:
         raise _refuse_login(ctx, tenant_id, body.email)
     ttl = max_minutes * 60
     if body.ttl_seconds is not None:
@@ -62,6 +63,7 @@ def login(
         email=body.email,
         expires_at=now + ttl,
     )
+    issued_at = datetime.fromtimestamp(now, UTC)
     expires_at = datetime.fromtimestamp(claims.expires_at, UTC)
     with ctx.db.write() as session:
         session.add(
@@ -69,7 +71,7 @@ def login(
                 id=claims.session_id,
                 tenant_id=tenant_id,
                 email=body.email,
-                created_at=datetime.fromtimestamp(now, UTC),
+                created_at=issued_at,
                 expires_at=expires_at,
             )
         )
@@ -81,7 +83,7 @@ def login(
         record_operation(session, tenant_id, "login", idempotency_key)
         write_log(session, tenant_id, f"login succeeded for {body.email}")
     token = tokens.sign(ctx.token_secret, claims)
-    return LoginOut(token=token, expires_at=expires_at, roles=roles)
+    return LoginOut(token=token, issued_at=issued_at, expires_at=expires_at, roles=roles)
 
 
 @router.get("/me")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
 from temporalio.testing import ActivityEnvironment
 
 from activities.platform import PlatformClient
@@ -123,3 +126,60 @@ async def provision(
     result = await run(acts["provision_account"], request("provision_account", contract))
     assert result.passed, result.failed
     return result
+
+
+async def run_as(
+    method: Callable[[StepRequest], Awaitable[StepResult]],
+    req: StepRequest,
+    *,
+    attempt: int = 1,
+    heartbeat_timeout: timedelta | None = None,
+    heartbeats: list[Any] | None = None,
+) -> StepResult:
+    """Run an activity as Temporal's ``attempt`` of it, recording heartbeats if asked."""
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(
+        env.info, attempt=attempt, heartbeat_timeout=heartbeat_timeout, workflow_id=req.workflow_id
+    )
+    if heartbeats is not None:
+        env.on_heartbeat = lambda *details: heartbeats.append(details)
+    return await env.run(method, req)
+
+
+class SlowTransport(httpx.AsyncBaseTransport):
+    """A real HTTP transport that waits before every request: a checker that is late.
+
+    It also counts requests and the most that were in flight at once.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.sent: list[str] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(f"{request.method} {request.url.path}")
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return await self._inner.handle_async_request(request)
+        finally:
+            self.in_flight -= 1
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    def tenant_calls(self, path: str = "") -> list[str]:
+        """Requests sent to the tenant API (``/v1/t/...``), optionally ending with ``path``."""
+        return [s for s in self.sent if "/v1/t/" in s and s.endswith(path)]
+
+
+class Quiet:
+    """A logger that drops everything (for probe users made outside an activity)."""
+
+    def __getattr__(self, _name: str) -> Callable[..., None]:
+        return lambda *args, **kwargs: None

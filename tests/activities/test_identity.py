@@ -21,7 +21,7 @@ NAME = "verify_access_identity"
 CHECKS = {"admin_auth", "rbac_matrix", "token_behaviour", "logout_revokes", "session_expiry"}
 
 
-async def test_healthy_tenant_passes_every_check_and_probe_users_are_removed(
+async def test_healthy_tenant_passes_every_check_and_only_later_steps_probes_stay(
     acts: dict[str, Callable[..., Any]], platform: PlatformClient
 ) -> None:
     await provision(acts)
@@ -47,8 +47,15 @@ async def test_healthy_tenant_passes_every_check_and_probe_users_are_removed(
     }
     assert checks["logout_revokes"].observed["after_logout"] == 401
     assert checks["session_expiry"].observed["after_expiry"] == 401
-    users = await platform.users("northwind-studios")
-    assert [u["email"] for u in users] == ["ada.park@northwind.example"]
+    # The viewer and editor stay for Steps 4 and 5; the admin and manager probes are gone.
+    users = {u["email"]: u for u in await platform.users("northwind-studios")}
+    domain = "northwind-studios.probe.localizevideos.example"
+    assert set(users) == {
+        "ada.park@northwind.example",
+        f"probe-viewer.s3r1a1@{domain}",
+        f"probe-editor.s3r1a1@{domain}",
+    }
+    assert users[f"probe-viewer.s3r1a1@{domain}"]["probe"] is True
     assert not [u for u in await platform.users("onboarding-probe") if u["probe"]]
 
 

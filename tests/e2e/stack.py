@@ -21,6 +21,7 @@ from temporalio.envconfig import ClientConfigProfile
 from notify.mailbox import personal_link
 from onboarding.steps import STEP_ORDER, EnablementItem
 from starter.devstack import DevStack, Ports
+from starter.errors import CliError, ExitCode
 from starter.ops import get_status
 from tests.conftest import EXAMPLES
 from worker.client import connect
@@ -109,9 +110,17 @@ def cli_status_json(stack: DevStack, tenant: str) -> dict[str, Any]:
 def wait_for(
     stack: DevStack, tenant: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 90
 ) -> dict[str, Any]:
+    """Poll the status until ``predicate`` holds; a worker not polling yet (just restarted,
+    on a busy machine) is waited for like any other state, within the same timeout."""
     deadline = time.monotonic() + timeout
     while True:
-        status = status_json(stack, tenant)
+        try:
+            status = status_json(stack, tenant)
+        except CliError as error:
+            if error.code != ExitCode.UNAVAILABLE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+            continue
         if predicate(status):
             return status
         if time.monotonic() > deadline:

@@ -20,7 +20,9 @@ from starter.devstack import free_port, port_open
 
 pytestmark = pytest.mark.e2e
 
-START_TIMEOUT = 60.0
+START_TIMEOUT = 240.0
+"""Generous: on a busy machine the dev server takes its time to create its namespace, and
+`onboard dev` itself waits up to 180 s for it; a part that dies is reported at once."""
 STOP_TIMEOUT = 20.0
 
 
@@ -320,3 +322,90 @@ def test_dev_runs_the_stack_demo_reuses_it_sigterm_stops_it_and_a_rerun_resumes(
         assert current["go_live_at"] is not None
 
         sigterm_and_check_everything_stopped(again, children)
+
+
+def test_sigkill_takes_the_children_along_and_the_next_start_owns_the_data_dir(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "stack"
+    ports = (free_port(), free_port(), free_port())
+    with dev_processes(tmp_path) as start_dev:
+        dev = start_dev(data_dir, ports)
+        children = wait_until_up(dev)
+
+        # SIGKILL: `onboard dev` gets no chance to stop anything itself.
+        dev.proc.kill()
+        dev.proc.wait(timeout=10)
+        wait_until(
+            lambda: not any(c.alive() for c in children) and not any(map(port_open, ports)),
+            STOP_TIMEOUT,
+            lambda: f"left running: {[c.cmdline for c in children if c.alive()]}",
+        )
+        assert stack_processes(data_dir, ports[0]) == []
+
+        # The same data dir and ports come straight back up...
+        before = worker_starts(data_dir)
+        again = start_dev(data_dir, ports)
+        children = wait_until_up(again, worker_starts_before=before)
+
+        # ...and while that stack runs, nobody else may start one on its data dir.
+        other_ports = (free_port(), free_port(), free_port())
+        clash = start_dev(data_dir, other_ports)
+        clash.proc.wait(timeout=60)
+        assert clash.proc.returncode == 3, clash.output()
+        message = clash.err.read_text().strip()
+        assert f"another stack (pid {again.proc.pid}) is running on {data_dir}" in message
+        assert "Traceback" not in clash.output()
+        assert not any(map(port_open, other_ports))
+
+        sigterm_and_check_everything_stopped(again, children)
+        assert not (data_dir / "stack.json").exists()
+
+
+def test_the_next_start_ends_what_a_killed_stack_left_running(tmp_path: Path) -> None:
+    data_dir = tmp_path / "stack"
+    data_dir.mkdir()
+    # A sandbox of a stack whose owner is gone, as if it had survived a SIGKILL.
+    orphan_port = free_port()
+    orphan = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "starter",
+            "sandbox",
+            "--port",
+            str(orphan_port),
+            "--data-dir",
+            str(data_dir / "sandbox"),
+        ],
+        env=clean_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until(lambda: port_open(orphan_port), START_TIMEOUT, lambda: "orphan not up")
+        leftover = _read_proc(orphan.pid)
+        assert leftover is not None
+        (data_dir / "stack.json").write_text(
+            json.dumps(
+                {
+                    "owner": {"pid": 2**22 + 1, "started": 1},
+                    "parts": {"sandbox": {"pid": orphan.pid, "started": leftover.started}},
+                }
+            )
+        )
+        ports = (free_port(), free_port(), free_port())
+        with dev_processes(tmp_path) as start_dev:
+            dev = start_dev(data_dir, ports)
+            children = wait_until_up(dev)
+
+            assert orphan.poll() is not None, "the leftover sandbox is still running"
+            assert not port_open(orphan_port)
+            assert f"(pid {orphan.pid})" in dev.output()
+            sigterm_and_check_everything_stopped(dev, children)
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+        orphan.wait(timeout=10)

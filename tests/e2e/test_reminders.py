@@ -155,11 +155,15 @@ def test_a_stalled_gate_is_chased_up_the_ladder_through_the_webhook(
     ok(stack, "assign-owner", tenant, "--owner", OWNER, "--as", OWNER)
     wait_for(stack, tenant, waiting_at("customer_enablement"))
     pack = json.loads(ok(stack, "export", tenant, "--format", "json"))
-    recorded = {tuple(n["recipients"]) for n in pack["notifications"]}
+    # The onboarding has moved on, so the enablement gates (6 s deadlines too) may have
+    # been chased by now as well; the owner assignment's chase is what this test follows.
+    chased = [n for n in pack["notifications"] if n["gate"] == "owner-assignment"]
+    later = {n["gate"] for n in pack["notifications"]} - {"owner-assignment"}
+    assert all(gate.startswith("enablement:") for gate in later), later
+    recorded = {tuple(n["recipients"]) for n in chased}
     assert {(OWNER,), (STARTER,), (ESCALATION_CONTACT,)} <= recorded
     assert all(n["channel"] == "webhook" for n in pack["notifications"])
-    assert {n["gate"] for n in pack["notifications"]} == {"owner-assignment"}
-    assert {n["notification"] for n in pack["notifications"]} == {"reminder", "escalation"}
+    assert {n["notification"] for n in chased} == {"reminder", "escalation"}
     markdown = ok(stack, "export", tenant, "--format", "md")
     assert "| escalation | owner-assignment | webhook |" in markdown
     kinds = [row["kind"] for row in pack["ledger"]]

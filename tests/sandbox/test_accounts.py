@@ -171,6 +171,22 @@ async def test_feature_flags(platform: Platform) -> None:
     assert (await platform.client.get(path)).json() == {"features": ["subtitles", "glossary"]}
 
 
+async def test_unknown_features_are_named_without_echoing_the_whole_request(
+    platform: Platform,
+) -> None:
+    _, body = await platform.create_tenant()
+    wanted = [f"feature-{i:02d}" for i in range(30)]
+
+    refused = await platform.client.put(
+        f"/v1/tenants/{body['tenant_id']}/features", json={"features": wanted}
+    )
+
+    detail = refused.json()["detail"]
+    assert refused.status_code == 400
+    assert "feature-00, feature-01" in detail and "feature-09 and 20 more" in detail
+    assert "feature-29" not in detail
+
+
 async def test_security_settings_read_back(platform: Platform) -> None:
     _, body = await platform.create_tenant()
     path = f"/v1/tenants/{body['tenant_id']}/security"

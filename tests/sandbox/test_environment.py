@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 import uuid
 
 import pytest
@@ -112,3 +114,92 @@ async def test_logs_never_hold_passwords_or_tokens(platform: Platform, tenant: T
     assert "login failed" in everything
     for secret in (PASSWORD, "a-wrong-password", *tenant.tokens.values()):
         assert secret not in everything
+
+
+def small_bucket(token: str, key: str, limit: int, window: int) -> dict[str, str]:
+    return {
+        **bearer(token, probe_key=key),
+        "X-Probe-Limit": str(limit),
+        "X-Probe-Window": str(window),
+    }
+
+
+async def test_a_small_probe_bucket_refuses_past_its_limit_and_resets_after_retry_after(
+    platform: Platform, tenant: Tenant
+) -> None:
+    headers = small_bucket(tenant.tokens["viewer"], f"small-{uuid.uuid4().hex}", 3, 1)
+    ping = f"/v1/t/{tenant.id}/ping"
+
+    passed = [await platform.client.get(ping, headers=headers) for _ in range(3)]
+    refused = await platform.client.get(ping, headers=headers)
+    await asyncio.sleep(int(refused.headers["Retry-After"]) + 0.05)
+    again = await platform.client.get(ping, headers=headers)
+
+    assert [r.status_code for r in passed] == [200, 200, 200]
+    assert {r.headers["X-RateLimit-Limit"] for r in passed} == {"3"}
+    assert [r.headers["X-RateLimit-Remaining"] for r in passed] == ["2", "1", "0"]
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "1"
+    assert "3 requests per 1 s" in refused.json()["detail"]
+    assert again.status_code == 200 and again.headers["X-RateLimit-Remaining"] == "2"
+
+
+async def test_the_small_bucket_is_its_own_and_leaves_the_tenant_limit_alone(
+    platform: Platform, tenant: Tenant
+) -> None:
+    key = f"small-{uuid.uuid4().hex}"
+    token = tenant.tokens["viewer"]
+    ping = f"/v1/t/{tenant.id}/ping"
+    for _ in range(2):
+        await platform.client.get(ping, headers=small_bucket(token, key, 1, 60))
+
+    same_key_plain = await platform.client.get(ping, headers=bearer(token, probe_key=key))
+
+    assert same_key_plain.status_code == 200
+    assert same_key_plain.headers["X-RateLimit-Limit"] == str(LIMIT)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"X-Probe-Limit": "3"},
+        {"X-Probe-Window": "1"},
+        {"X-Probe-Limit": "0", "X-Probe-Window": "1"},
+        {"X-Probe-Limit": "101", "X-Probe-Window": "1"},
+        {"X-Probe-Limit": "3", "X-Probe-Window": "61"},
+        {"X-Probe-Limit": "three", "X-Probe-Window": "1"},
+    ],
+)
+async def test_incomplete_or_unbounded_probe_bucket_headers_are_400(
+    platform: Platform, tenant: Tenant, extra: dict[str, str]
+) -> None:
+    headers = {**bearer(tenant.tokens["viewer"], probe_key="k"), **extra}
+
+    response = await platform.client.get(f"/v1/t/{tenant.id}/ping", headers=headers)
+
+    assert response.status_code == 400
+    assert "X-Probe-" in response.json()["detail"]
+
+
+async def test_small_bucket_headers_without_a_probe_key_are_400(
+    platform: Platform, tenant: Tenant
+) -> None:
+    headers = {**bearer(tenant.tokens["viewer"]), "X-Probe-Limit": "3", "X-Probe-Window": "1"}
+
+    response = await platform.client.get(f"/v1/t/{tenant.id}/ping", headers=headers)
+
+    assert response.status_code == 400
+
+
+async def test_the_mismatch_fault_enforces_half_again_as_much_in_every_bucket(
+    platform: Platform, tenant: Tenant
+) -> None:
+    await platform.fault("rate_limit_mismatch", tenant.id)
+    token = tenant.tokens["viewer"]
+    ping = f"/v1/t/{tenant.id}/ping"
+
+    plain = await platform.client.get(ping, headers=bearer(token, probe_key=uuid.uuid4().hex))
+    small = await platform.client.get(ping, headers=small_bucket(token, uuid.uuid4().hex, 4, 5))
+
+    assert plain.headers["X-RateLimit-Limit"] == str(math.ceil(LIMIT * 1.5))
+    assert small.headers["X-RateLimit-Limit"] == "6"

@@ -156,3 +156,14 @@ async def test_tenant_api_of_unknown_tenant_is_404(platform: Platform) -> None:
     )
 
     assert response.status_code == 404
+
+
+async def test_login_says_when_the_platform_issued_the_session(
+    platform: Platform, tenant: Tenant
+) -> None:
+    response = await platform.login(tenant.id, tenant.email("viewer"), ttl_seconds=7)
+
+    body = response.json()
+    issued = datetime.fromisoformat(body["issued_at"].replace("Z", "+00:00"))
+    expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert (expires - issued).total_seconds() == pytest.approx(7, abs=0.001)

@@ -91,6 +91,8 @@ class FakePlatform:
 
     failing: set[str] = field(default_factory=set)
     down: set[str] = field(default_factory=set)
+    too_large: set[str] = field(default_factory=set)
+    """Activities whose result would be too large to report (a named, final failure)."""
     calls: Counter[str] = field(default_factory=Counter)
     review_requests: list[ReviewReportRequest] = field(default_factory=list)
     recorded: dict[str, AuditEntry] = field(default_factory=dict)
@@ -153,6 +155,13 @@ class FakePlatform:
             self.calls[name] += 1
             if name in self.down:
                 raise ApplicationError("connection refused to platform")
+            if name in self.too_large:
+                raise ApplicationError(
+                    "the result would be 2.3 MB, over the 256 KB a result may take (check "
+                    "contracted_features_only)",
+                    type="ActivityResultTooLarge",
+                    non_retryable=True,
+                )
             return StepResult(
                 checks=[
                     CheckResult(

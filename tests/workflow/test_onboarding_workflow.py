@@ -423,3 +423,14 @@ async def test_an_owner_assigned_while_readiness_is_blocked_is_published_at_once
     assert json.loads(last[search.OWNER.name].data) == OWNER
     assert json.loads(last[search.BLOCKED.name].data) is True
     assert (await started.query(OnboardingWorkflow.status)).state is OnboardingState.BLOCKED
+
+
+async def test_a_result_too_large_to_report_blocks_with_its_name_not_as_platform_down(
+    started: WorkflowHandle[Any, Any], platform: FakePlatform
+) -> None:
+    platform.too_large.add("check_internal_readiness")
+    blocked = await wait_status(started, lambda s: s.state is OnboardingState.BLOCKED)
+    reason = blocked.step(StepKey.INTERNAL_READINESS).blocked_reason or ""
+    assert "ActivityResultTooLarge" in reason and "over the 256 KB" in reason
+    assert "could not be reached" not in reason
+    assert platform.calls["check_internal_readiness"] == 1  # final: not retried
