@@ -27,7 +27,7 @@ async def _rounds(stack: DevStack, rounds: int) -> list[float]:
     settings = load_settings(Settings)
     settings.temporal.address = stack.temporal_address
     settings.ui_url = stack.ui_url
-    client = await connect(settings.temporal)
+    client = await connect(settings.temporal, stack.codec_settings())
     quiet = Console(file=io.StringIO())
     durations = []
     for _ in range(rounds):

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.text import Text
 from temporalio.client import Client
 
+from codec.aesgcm import PayloadDecryptionError, UnknownKeyError
 from onboarding.inputs import (
     ApproveDeviation,
     AssignOwner,
@@ -35,7 +36,7 @@ from onboarding.inputs import (
 )
 from onboarding.problems import InputFileError, load_contract, problems_from
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
-from starter import ops, records_cli, render
+from starter import codec_cli, ops, records_cli, render
 from starter.errors import CliError, ExitCode
 from starter.sandbox_cli import sandbox_app
 from worker.client import connect
@@ -53,6 +54,7 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 app.command()(records_cli.export)
 app.command()(records_cli.verify)
+app.command("codec-server")(codec_cli.codec_server)
 deviation_app = typer.Typer(
     help="Deviations: pass over a blocked check, approved by a second person."
 )
@@ -439,6 +441,9 @@ def run(argv: list[str] | None = None) -> int:
         )
     except CliError as exc:
         return run_failed(exc)
+    except PayloadDecryptionError as exc:  # a payload this key ring cannot open
+        code = ExitCode.USAGE if isinstance(exc, UnknownKeyError) else ExitCode.TAMPERED
+        return run_failed(CliError(str(exc), code))
     except (typer.Exit, click.exceptions.Exit) as exc:
         return int(exc.exit_code)
     except (typer.Abort, click.exceptions.Abort):

@@ -72,7 +72,7 @@ async def run_demo(out: Console) -> None:
         settings.temporal.address = stack.temporal_address
         settings.ui_url = stack.ui_url
     try:
-        client = await connect(settings.temporal)
+        client = await connect(settings.temporal, stack.codec_settings() if stack else None)
         await asyncio.wait_for(drive_onboarding(client, settings, out), DEMO_TIMEOUT)
     except TimeoutError:
         raise CliError(

@@ -1,4 +1,5 @@
-"""The embedded stack: Temporal dev server (SQLite, WAL), sandbox platform and worker.
+"""The embedded stack: Temporal dev server (SQLite, WAL), sandbox platform, worker and
+codec server (the Web UI decodes the encrypted payloads through it).
 
 Each part is a child process, so one can be killed and restarted on its own (the durability
 tests do exactly that) and `onboard dev` can stop them all cleanly on Ctrl-C or SIGTERM.
@@ -6,6 +7,7 @@ tests do exactly that) and `onboard dev` can stop them all cleanly on Ctrl-C or 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from codec.devsecrets import DevSecrets, ensure_dev_secrets
+from codec.settings import CodecSettings
 from onboarding import search
 
 RETENTION = "720h"
@@ -57,10 +61,11 @@ class Ports:
     temporal: int = 7233
     ui: int = 8233
     sandbox: int = 8400
+    codec: int = 8234
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(temporal=free_port(), ui=free_port(), sandbox=free_port())
+        return cls(temporal=free_port(), ui=free_port(), sandbox=free_port(), codec=free_port())
 
 
 @dataclass
@@ -88,6 +93,19 @@ class DevStack:
     def ui_url(self) -> str:
         return f"http://localhost:{self.ports.ui}"
 
+    @property
+    def codec_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.codec}"
+
+    @property
+    def secrets(self) -> DevSecrets:
+        """The stack's key ring and codec token (created on first start, mode 0600)."""
+        return ensure_dev_secrets(self.data_dir)
+
+    def codec_settings(self) -> CodecSettings:
+        """The payload keys of this stack, for an in-process `connect`."""
+        return CodecSettings(key_file=self.secrets.key_file, keys=None, active_key=None)
+
     def client_env(self) -> dict[str, str]:
         """Variables that point a CLI or worker at this stack."""
         return {
@@ -95,6 +113,7 @@ class DevStack:
             "ONBOARDING_PLATFORM_URL": self.platform_url,
             "ONBOARDING_UI_URL": self.ui_url,
             "ONBOARDING_DATA_DIR": str(self.data_dir),  # the records store lives here
+            "ONBOARDING_CODEC_KEY_FILE": str(self.secrets.key_file),
         }
 
     def log_path(self, part: str) -> Path:
@@ -106,6 +125,7 @@ class DevStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
         try:
+            self.start_codec()
             self.start_temporal()
             self.start_sandbox()
             self.start_worker()
@@ -131,6 +151,8 @@ class DevStack:
             "--log-level",
             "warn",
             "--ui-disable-news-fetch",
+            "--ui-codec-endpoint",
+            self.codec_url,
         ]
         if self.sqlite_wal:
             command += [
@@ -144,6 +166,33 @@ class DevStack:
         self._spawn("temporal", command, os.environ.copy())
         self._wait_for_port("temporal", self.ports.temporal, timeout=60)
         self._set_retention()
+
+    def start_codec(self) -> None:
+        self._ensure_free(self.ports.codec, "codec server")
+        secrets = self.secrets
+        ui_origins = [self.ui_url, f"http://127.0.0.1:{self.ports.ui}"]
+        env = {
+            **_inherited_env(),
+            "ONBOARDING_CODEC_KEY_FILE": str(secrets.key_file),
+            "ONBOARDING_CODEC_TOKEN_FILE": str(secrets.token_file),
+            "ONBOARDING_CODEC_UI_ORIGINS": json.dumps(ui_origins),
+            # The dev server's UI has no login, so it has no token to pass: its browser
+            # requests are known by their origin (see docs/security.md).
+            "ONBOARDING_CODEC_UI_WITHOUT_TOKEN": "true",
+            "TEMPORAL_NAMESPACE": "default",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "starter",
+            "codec-server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.ports.codec),
+        ]
+        self._spawn("codec", command, env)
+        self._wait_for_port("codec", self.ports.codec, timeout=30)
 
     def start_sandbox(self) -> None:
         self._ensure_free(self.ports.sandbox, "sandbox platform")
@@ -162,7 +211,7 @@ class DevStack:
 
     def start_worker(self) -> None:
         env = {
-            **os.environ,
+            **_inherited_env(),
             **self.client_env(),
             "ONBOARDING_ROSTER_FILE": str(self.roster),
             **self.worker_env,
@@ -188,7 +237,7 @@ class DevStack:
                 proc.wait(timeout=10)
 
     def stop(self) -> None:
-        for part in ("worker", "sandbox", "temporal"):
+        for part in ("worker", "sandbox", "temporal", "codec"):
             self.stop_part(part)
         for log in self._logs.values():
             log.close()
@@ -254,6 +303,12 @@ class DevStack:
             last = done.stderr.strip()
             time.sleep(0.2)
         raise StackError(f"could not set the namespace retention: {last}")
+
+
+def _inherited_env() -> dict[str, str]:
+    """This process's environment without payload-key settings: the stack's own key ring
+    replaces them, and a second source of keys would be refused as ambiguous."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_CODEC_")}
 
 
 def run_until_stopped(stack: DevStack, started: Callable[[], None]) -> str | None:

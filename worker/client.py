@@ -1,15 +1,50 @@
-"""Connect to Temporal with the pydantic data converter, locally or on Temporal Cloud."""
+"""Connect to Temporal with the pydantic data converter, locally or on Temporal Cloud.
+
+Every client the project makes comes from `connect`, and every one encrypts: payloads,
+failure messages and user metadata are sealed with the configured key ring.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import TLSConfig
 
-from worker.config import TemporalSettings
+from codec.aesgcm import EncryptionCodec
+from codec.keys import KeyRing, KeyRingError
+from codec.settings import CodecSettings
+from worker.config import InvalidSettings, TemporalSettings, load_settings
 
 
-async def connect(settings: TemporalSettings) -> Client:
+def encrypting_converter(ring: KeyRing) -> DataConverter:
+    """The pydantic converter with every payload sealed by ``ring`` (failures included)."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(ring),
+        # Failure messages and stack traces move into an encoded payload too.
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def key_ring(codec: CodecSettings | None = None) -> KeyRing:
+    """The configured key ring, or `InvalidSettings` naming the variable to fix."""
+    try:
+        return (codec or load_settings(CodecSettings)).key_ring()
+    except KeyRingError as err:
+        raise InvalidSettings([str(err)]) from None
+
+
+async def connect(settings: TemporalSettings, codec: CodecSettings | None = None) -> Client:
+    """A client for ``settings``, encrypting with ``codec``'s keys (default: the environment's).
+
+    Raises:
+        InvalidSettings: No usable payload key is configured (never a built-in default).
+        RuntimeError: Temporal cannot be reached.
+    """
+    converter = encrypting_converter(key_ring(codec))
     # An empty TEMPORAL_API_KEY (a blank line in a deployment's env) means "none", not a
     # key: otherwise it would switch TLS on against a plain self-hosted cluster.
     api_key = settings.api_key.get_secret_value() if settings.api_key else ""
@@ -25,7 +60,7 @@ async def connect(settings: TemporalSettings) -> Client:
         namespace=settings.namespace,
         api_key=api_key or None,
         tls=tls,
-        data_converter=pydantic_data_converter,
+        data_converter=converter,
     )
 
 

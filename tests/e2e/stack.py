@@ -85,7 +85,9 @@ def status_json(stack: DevStack, tenant: str) -> dict[str, Any]:
     """The status as `onboard status --json` prints it, read in-process for fast polling."""
 
     async def query() -> str:
-        client = await connect(TemporalSettings(address=stack.temporal_address))
+        client = await connect(
+            TemporalSettings(address=stack.temporal_address), stack.codec_settings()
+        )
         return (await get_status(client, tenant)).model_dump_json()
 
     data: dict[str, Any] = json.loads(asyncio.run(query()))
