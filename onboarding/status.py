@@ -108,6 +108,31 @@ class FeedbackRecord(BaseModel):
     text: str
 
 
+class OutsideAction(BaseModel):
+    """Something done to the onboarding's workflow outside the onboarding process
+    (terminate, cancel, reset from the Web UI or the `temporal` CLI), as Temporal recorded it."""
+
+    action: str
+    """terminated | cancelled | timed_out | reset"""
+    by: str | None = None
+    """The identity Temporal recorded (the client's own claim, e.g. `temporal-cli:...`)."""
+    at: datetime
+    reason: str | None = None
+    run_id: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.action != "reset"
+
+    def sentence(self) -> str:
+        """E.g. "closed outside the onboarding process: terminated by X at T (reason: R)"."""
+        lead = "closed" if self.closed else "changed"
+        by = f" by {self.by}" if self.by else ""
+        why = f" (reason: {self.reason})" if self.reason else ""
+        at = self.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        return f"{lead} outside the onboarding process: {self.action}{by} at {at}{why}"
+
+
 class OnboardingStatus(BaseModel):
     """Everything `onboard status` shows; the workflow's query result."""
 
@@ -139,6 +164,9 @@ class OnboardingStatus(BaseModel):
     """The documented review: report (path, sha256), passed, findings."""
     support: SupportModel | None = None
     """The support and escalation model registered with the platform's support system."""
+    outside: OutsideAction | None = None
+    """Set by `onboard status` (never by the workflow) when someone terminated, cancelled or
+    reset the onboarding's workflow outside the process."""
 
     def step(self, key: StepKey) -> StepRecord:
         return next(s for s in self.steps if s.key == key)
