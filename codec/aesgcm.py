@@ -10,6 +10,7 @@ unchanged.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 
@@ -27,6 +28,7 @@ CIPHER_FIELD = "encryption-cipher"
 CIPHER = b"AES-256-GCM"
 NONCE_BYTES = 12
 _LABEL = b"localizevideos-onboarding-payload-v1:"
+log = logging.getLogger(__name__)
 
 
 class PayloadDecryptionError(ValueError):
@@ -38,11 +40,21 @@ class UnknownKeyError(PayloadDecryptionError):
 
 
 class EncryptionCodec(PayloadCodec):
-    """Seal every payload with the ring's active key; open it with whichever key it names."""
+    """Seal every payload with the ring's active key; open it with whichever key it names.
 
-    def __init__(self, ring: KeyRing) -> None:
+    Args:
+        ring: The keys.
+        tolerant: Open a payload that cannot be opened as JSON ``null`` (logged) instead of
+            raising. The worker sets it: a signal whose payload someone forged or altered
+            then reaches its handler as a malformed payload, which is refused on record,
+            instead of failing every workflow task of that onboarding from then on.
+            Clients, the CLI and the codec server refuse such payloads.
+    """
+
+    def __init__(self, ring: KeyRing, *, tolerant: bool = False) -> None:
         self._ring = ring
         self._ciphers = {key_id: AESGCM(key) for key_id, key in ring.keys.items()}
+        self._tolerant = tolerant
 
     @property
     def active_key_id(self) -> str:
@@ -52,7 +64,14 @@ class EncryptionCodec(PayloadCodec):
         return [self.seal(p) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self.open(p) for p in payloads]
+        return [self._open_tolerantly(p) if self._tolerant else self.open(p) for p in payloads]
+
+    def _open_tolerantly(self, payload: Payload) -> Payload:
+        try:
+            return self.open(payload)
+        except PayloadDecryptionError as err:
+            log.warning("payload refused, handed on as null: %s", err)
+            return Payload(metadata={"encoding": b"json/plain"}, data=b"null")
 
     def seal(self, payload: Payload) -> Payload:
         key_id = self._ring.active

@@ -19,11 +19,12 @@ from codec.settings import CodecSettings
 from worker.config import InvalidSettings, TemporalSettings, load_settings
 
 
-def encrypting_converter(ring: KeyRing) -> DataConverter:
-    """The pydantic converter with every payload sealed by ``ring`` (failures included)."""
+def encrypting_converter(ring: KeyRing, *, tolerant: bool = False) -> DataConverter:
+    """The pydantic converter with every payload sealed by ``ring`` (failures included);
+    ``tolerant`` for the worker (see `EncryptionCodec`)."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(ring),
+        payload_codec=EncryptionCodec(ring, tolerant=tolerant),
         # Failure messages and stack traces move into an encoded payload too.
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
@@ -37,14 +38,19 @@ def key_ring(codec: CodecSettings | None = None) -> KeyRing:
         raise InvalidSettings([str(err)]) from None
 
 
-async def connect(settings: TemporalSettings, codec: CodecSettings | None = None) -> Client:
+async def connect(
+    settings: TemporalSettings, codec: CodecSettings | None = None, *, worker: bool = False
+) -> Client:
     """A client for ``settings``, encrypting with ``codec``'s keys (default: the environment's).
+
+    ``worker`` makes undecodable payloads reach the workflow as null rather than fail its
+    task (see `EncryptionCodec`); only the worker's client sets it.
 
     Raises:
         InvalidSettings: No usable payload key is configured (never a built-in default).
         RuntimeError: Temporal cannot be reached.
     """
-    converter = encrypting_converter(key_ring(codec))
+    converter = encrypting_converter(key_ring(codec), tolerant=worker)
     # An empty TEMPORAL_API_KEY (a blank line in a deployment's env) means "none", not a
     # key: otherwise it would switch TLS on against a plain self-hosted cluster.
     api_key = settings.api_key.get_secret_value() if settings.api_key else ""

@@ -93,7 +93,7 @@ async def connect_with_retry(settings: Settings, wait_seconds: float = 60.0) -> 
     deadline = asyncio.get_running_loop().time() + wait_seconds
     while True:
         try:
-            return await connect(settings.temporal)
+            return await connect(settings.temporal, worker=True)
         except RuntimeError as err:
             if asyncio.get_running_loop().time() > deadline:
                 raise

@@ -129,3 +129,14 @@ async def test_the_converter_round_trips_models_through_the_seal() -> None:
     assert b"looks good" not in payload.SerializeToString()
     [back] = await converter.decode([payload], [SignOff])
     assert back == sign_off
+
+
+async def test_the_workers_codec_hands_an_unopenable_payload_on_as_null() -> None:
+    [sealed] = await codec(NEW).encode([plain(SECRET)])
+    forged = Payload(metadata=dict(sealed.metadata), data=b"\x00" * 40)
+    worker_side = EncryptionCodec(parse_ring(OLD), tolerant=True)
+
+    null = Payload(metadata={"encoding": b"json/plain"}, data=b"null")
+    assert await worker_side.decode([sealed, forged]) == [null, null]
+    [own] = await worker_side.encode([plain(SECRET)])
+    assert await worker_side.decode([own]) == [plain(SECRET)]  # its own still open

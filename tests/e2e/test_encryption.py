@@ -19,8 +19,11 @@ from typing import Any
 import httpx
 import pytest
 from google.protobuf import json_format
-from temporalio.api.common.v1 import Payloads
+from temporalio.api.common.v1 import Payload, Payloads, WorkflowExecution
+from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History
+from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
+from temporalio.client import Client
 
 from onboarding.steps import EnablementItem
 from starter.devstack import DevStack, temporal_binary
@@ -249,3 +252,37 @@ def iter_json_payloads(node: Any) -> list[dict[str, Any]]:
 def test_the_dev_secrets_are_owner_only(stack: DevStack) -> None:
     for path in (stack.secrets.key_file, stack.secrets.token_file):
         assert Path(path).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_forged_encrypted_signal_is_refused_on_record_and_wedges_nothing(
+    stack: DevStack, tmp_path: Path
+) -> None:
+    tenant = f"forged-{uuid.uuid4().hex[:8]}"
+    ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
+    wait_for(stack, tenant, waiting_at("internal_readiness"))
+
+    async def forge() -> None:
+        client = await Client.connect(stack.temporal_address)  # someone without the key
+        garbage = Payload(
+            metadata={"encoding": b"binary/encrypted", "encryption-key-id": b"stolen"},
+            data=os.urandom(64),
+        )
+        await client.workflow_service.signal_workflow_execution(
+            SignalWorkflowExecutionRequest(
+                namespace="default",
+                workflow_execution=WorkflowExecution(workflow_id=f"onboarding-{tenant}"),
+                signal_name="assign_owner",
+                input=Payloads(payloads=[garbage]),
+                identity="forger",
+            )
+        )
+
+    asyncio.run(forge())
+    status = wait_for(stack, tenant, lambda s: len(s["refused"]) >= 1)
+    assert status["refused"][-1]["input"] == "assign_owner"
+    assert status["refused"][-1]["reason"].startswith("malformed payload")
+    # The onboarding goes on taking inputs; no workflow task failed.
+    ok(stack, "assign-owner", tenant, "--owner", OWNER, "--as", OWNER)
+    wait_for(stack, tenant, waiting_at("customer_enablement"))
+    events = raw(stack, f"onboarding-{tenant}").events
+    assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED not in [e.event_type for e in events]
