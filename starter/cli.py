@@ -360,15 +360,17 @@ def dev(
     port: Annotated[int, typer.Option(help="Temporal gRPC port.")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
     platform_port: Annotated[int, typer.Option(help="Sandbox platform port.")] = 8400,
+    codec_port: Annotated[int, typer.Option(help="Codec server port (the UI decodes).")] = 8234,
 ) -> None:
-    """Run the embedded stack in the foreground: dev server, sandbox platform, worker."""
+    """Run the embedded stack in the foreground: dev server, sandbox platform, worker and
+    the codec server its Web UI decodes payloads through."""
     from starter.devstack import DevStack, Ports, StackError, run_until_stopped
 
     roster_file = (roster or load_settings(Settings).roster_file).resolve()
     stack = DevStack(
         data_dir=data_dir.resolve(),
         roster=roster_file,
-        ports=Ports(temporal=port, ui=ui_port, sandbox=platform_port),
+        ports=Ports(temporal=port, ui=ui_port, sandbox=platform_port, codec=codec_port),
     )
 
     def started() -> None:
@@ -376,6 +378,12 @@ def dev(
         out.print(f"Web UI     {stack.ui_url}")
         out.print(f"Platform   {stack.platform_url}  (sandbox)")
         out.print(f"Worker     roster {roster_file}")
+        keys = stack.secrets
+        out.print(f"Codec      {stack.codec_url}  (keys {keys.key_file}, token {keys.token_file})")
+        out.print(
+            f"           temporal workflow show -w ID --codec-endpoint {stack.codec_url} "
+            f'--codec-auth "Bearer $(cat {keys.token_file})"'
+        )
         out.print(f"Logs       {data_dir / 'logs'}")
         out.print("Ctrl-C stops everything; run again to resume from the same files.")
 

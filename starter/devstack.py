@@ -114,6 +114,8 @@ class DevStack:
             "ONBOARDING_UI_URL": self.ui_url,
             "ONBOARDING_DATA_DIR": str(self.data_dir),  # the records store lives here
             "ONBOARDING_CODEC_KEY_FILE": str(self.secrets.key_file),
+            # For the `temporal` CLI; its token (TEMPORAL_CODEC_AUTH) stays in the token file.
+            "TEMPORAL_CODEC_ENDPOINT": self.codec_url,
         }
 
     def log_path(self, part: str) -> Path:
