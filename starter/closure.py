@@ -75,9 +75,9 @@ async def outside_action(
         )
         if reset is not None:
             marker = reset.workflow_task_failed_event_attributes
-            return _action(
-                "reset", marker.identity, reset, marker.failure.message, description.run_id
-            )
+            # Temporal records its own service here, not who asked for the reset.
+            by = None if marker.identity.startswith("history-") else marker.identity
+            return _action("reset", by, reset, marker.failure.message, description.run_id)
         return OutsideAction(
             action="reset",
             at=extended.last_reset_time.ToDatetime(tzinfo=UTC),

@@ -140,3 +140,26 @@ def test_without_a_worker_the_closure_is_still_shown(stack: DevStack, tmp_path: 
         assert status["current_step"] == "customer_enablement"  # from the search attributes
     finally:
         stack.start_worker()
+
+
+def test_a_reset_onboarding_says_who_rewound_it(stack: DevStack, tmp_path: Path) -> None:
+    tenant = started(stack, tmp_path, "reset")
+    temporal(
+        stack,
+        "workflow",
+        "reset",
+        "--workflow-id",
+        f"onboarding-{tenant}",
+        "--type",
+        "LastWorkflowTask",
+        "--reason",
+        "rewound by hand",
+    )
+
+    status = wait_for(stack, tenant, lambda s: s["outside"] is not None, timeout=30)
+    assert status["outside"]["action"] == "reset"
+    # Temporal (server 1.32) does not record who asked for a reset, only its own service.
+    assert status["outside"]["by"] is None
+    assert "rewound by hand" in (status["outside"]["reason"] or ""), status["outside"]
+    assert status["state"] not in ("terminated", "cancelled")  # it goes on, rewound
+    assert "Changed outside the onboarding process: reset at " in ok(stack, "status", tenant)
