@@ -45,8 +45,7 @@ class CodecSettings(BaseSettings):
                 "ONBOARDING_CODEC_KEYS: ONBOARDING_CODEC_KEYS and ONBOARDING_CODEC_KEY_FILE "
                 "are both set; set one"
             )
-        if self.active_key is not None and not self.active_key.strip():
-            raise KeyRingError("ONBOARDING_CODEC_ACTIVE_KEY: is empty")
+        active = (self.active_key or "").strip() or None  # empty means unset (deploy files)
         if self.keys is not None:
             variable, text = "ONBOARDING_CODEC_KEYS", self.keys.get_secret_value()
         else:
@@ -65,7 +64,7 @@ class CodecSettings(BaseSettings):
             except KeyRingError as err:
                 raise _named(variable, err) from None
         try:
-            return parse_ring(text, self.active_key)
+            return parse_ring(text, active)
         except KeyRingError as err:
             raise _named(variable, err) from None
 
