@@ -111,7 +111,7 @@ async def _serve(request: Request, policy: AccessPolicy, convert: Convert) -> Re
     payloads = Payloads()
     try:
         json_format.Parse(bytes(body) or b"{}", payloads)
-    except (json_format.ParseError, UnicodeDecodeError, ValueError):
+    except (json_format.ParseError, ValueError, TypeError, RecursionError):
         return _refuse(400, 'the body is not {"payloads": [...]} in protobuf JSON', cors)
     if len(payloads.payloads) > MAX_PAYLOADS:
         return _refuse(413, f"more than {MAX_PAYLOADS} payloads in one request", cors)

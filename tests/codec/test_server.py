@@ -72,6 +72,8 @@ async def test_a_tampered_payload_is_refused_with_the_reason() -> None:
         pytest.param(b"not json", 400, id="not-json"),
         pytest.param(b'{"payloads": [{"data": 5}]}', 400, id="wrong-shape"),
         pytest.param(b'{"payloads": []}', 200, id="empty"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, 400, id="deeply-nested"),
+        pytest.param(b"\xff\xfe", 400, id="not-utf8"),
     ],
 )
 async def test_malformed_bodies_are_refused_cleanly(body: bytes, status: int) -> None:
