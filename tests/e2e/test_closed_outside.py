@@ -42,11 +42,11 @@ def temporal(stack: DevStack, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def started(stack: DevStack, tmp_path: Path, prefix: str) -> str:
+    """An onboarding waiting for its owner (before the platform checks, which are not what
+    these tests are about)."""
     tenant = new_tenant(prefix)
     ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
     wait_for(stack, tenant, waiting_at("internal_readiness"))
-    ok(stack, "assign-owner", tenant, "--owner", OWNER, "--as", OWNER)
-    wait_for(stack, tenant, waiting_at("customer_enablement"))
     return tenant
 
 
@@ -67,9 +67,9 @@ def test_a_terminated_onboarding_says_who_ended_it_when_and_why(
     assert outside["reason"] == reason
     assert before <= datetime.fromisoformat(outside["at"]) <= datetime.now(UTC)
     assert status["gates"] == []  # nobody is awaited any more
-    # The checklist as it stood: enablement was where it stopped, not done.
-    enablement = next(s for s in status["steps"] if s["key"] == "customer_enablement")
-    assert enablement["status"] == "waiting"
+    # The checklist as it stood: waiting for its owner, where it stopped.
+    readiness = next(s for s in status["steps"] if s["key"] == "internal_readiness")
+    assert readiness["status"] == "waiting"
 
     readable = ok(stack, "status", tenant)
     assert f"Closed outside the onboarding process: terminated by {IDENTITY} at " in readable
@@ -104,16 +104,7 @@ def test_a_terminated_onboarding_says_who_ended_it_when_and_why(
     assert "\\[see ticket\\]\\(http://x.example\\)" in notice  # the reason is text, not a link
 
     # Input for it is refused: the run is closed.
-    refused = onboard(
-        stack,
-        "enablement",
-        tenant,
-        "walkthrough",
-        "--evidence",
-        "https://e.example/w",
-        "--as",
-        OWNER,
-    )
+    refused = onboard(stack, "assign-owner", tenant, "--owner", OWNER, "--as", OWNER)
     assert refused.returncode == 1 and "already ended" in refused.stderr
 
 
@@ -137,7 +128,7 @@ def test_without_a_worker_the_closure_is_still_shown(stack: DevStack, tmp_path: 
         status = json.loads(ok(stack, "status", tenant, "--json"))
         assert status["state"] == "terminated"
         assert status["outside"]["by"] == IDENTITY and status["outside"]["reason"] == "gone"
-        assert status["current_step"] == "customer_enablement"  # from the search attributes
+        assert status["current_step"] == "internal_readiness"  # from the search attributes
     finally:
         stack.start_worker()
 
