@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from temporalio.api.history.v1 import History
 from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import Client
 
+from codec.keys import new_key_entry
 from onboarding.steps import EnablementItem
 from starter.devstack import DevStack, temporal_binary
 from tests.e2e.payloads import decoded, iter_payloads, payload_bytes, raw_history
@@ -286,3 +288,27 @@ def test_a_forged_encrypted_signal_is_refused_on_record_and_wedges_nothing(
     wait_for(stack, tenant, waiting_at("customer_enablement"))
     events = raw(stack, f"onboarding-{tenant}").events
     assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED not in [e.event_type for e in events]
+
+
+def test_a_cli_without_the_stacks_key_is_refused_naming_the_key(
+    stack: DevStack, onboarded: dict[str, Any]
+) -> None:
+    env = {
+        **os.environ,
+        **stack.client_env(),
+        "ONBOARDING_CODEC_KEYS": new_key_entry("someone-elses"),
+    }
+    del env["ONBOARDING_CODEC_KEY_FILE"]
+    done = subprocess.run(
+        [sys.executable, "-m", "starter", "status", onboarded["tenant"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    key_id = stack.codec_settings().key_ring().active
+    assert f"encrypted with key {key_id!r}, which is not in the key ring" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert onboarded["customer_data"]["admin e-mail"] not in done.stdout + done.stderr
