@@ -125,6 +125,31 @@ REFUSALS_KEPT = 50
 """Refusals the status keeps (the newest); the records keep every one."""
 
 
+class OutsideAction(BaseModel):
+    """Something done to the onboarding's workflow outside the onboarding process
+    (terminate, cancel, reset from the Web UI or the `temporal` CLI), as Temporal recorded it."""
+
+    action: str
+    """terminated | cancelled | timed_out | reset"""
+    by: str | None = None
+    """The identity Temporal recorded (the client's own claim, e.g. `temporal-cli:...`)."""
+    at: datetime
+    reason: str | None = None
+    run_id: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.action != "reset"
+
+    def sentence(self) -> str:
+        """E.g. "closed outside the onboarding process: terminated by X at T (reason: R)"."""
+        lead = "closed" if self.closed else "changed"
+        by = f" by {self.by}" if self.by else ""
+        why = f" (reason: {self.reason})" if self.reason else ""
+        at = self.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        return f"{lead} outside the onboarding process: {self.action}{by} at {at}{why}"
+
+
 class OnboardingStatus(BaseModel):
     """Everything `onboard status` shows; the workflow's query result."""
 
@@ -168,6 +193,10 @@ class OnboardingStatus(BaseModel):
         """Keep a refusal (the newest `REFUSALS_KEPT`) and count it."""
         self.refused = [*self.refused, refusal][-REFUSALS_KEPT:]
         self.refused_total += 1
+
+    outside: OutsideAction | None = None
+    """Set by `onboard status` (never by the workflow) when someone terminated, cancelled or
+    reset the onboarding's workflow outside the process."""
 
     def step(self, key: StepKey) -> StepRecord:
         return next(s for s in self.steps if s.key == key)

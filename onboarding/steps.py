@@ -50,6 +50,16 @@ class OnboardingState(StrEnum):
     LIVE = "live"
     COMPLETED = "completed"
     FAILED = "failed"
+    # Closed outside the onboarding process (from Temporal, never set by the workflow):
+    TERMINATED = "terminated"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+
+
+CLOSED_OUTSIDE = frozenset(
+    {OnboardingState.TERMINATED, OnboardingState.CANCELLED, OnboardingState.TIMED_OUT}
+)
+"""States only Temporal can put an onboarding in: someone ended it outside PHASE-33."""
 
 
 class EnablementItem(StrEnum):

@@ -30,7 +30,7 @@ async def _rounds(stack: DevStack, rounds: int) -> list[float]:
     settings.ui_url = stack.ui_url
     settings.portal_url = stack.portal_url
     settings.key_dir = stack.keys.staff_key_dir
-    client = await connect(settings.temporal)
+    client = await connect(settings.temporal, stack.codec_settings())
     quiet = Console(file=io.StringIO())
     durations = []
     for _ in range(rounds):

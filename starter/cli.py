@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.text import Text
 from temporalio.client import Client
 
+from codec.aesgcm import PayloadDecryptionError, UnknownKeyError
 from onboarding.inputs import (
     ApproveDeviation,
     AssignOwner,
@@ -36,7 +37,7 @@ from onboarding.inputs import (
 )
 from onboarding.problems import InputFileError, load_contract, problems_from
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
-from starter import keys_cli, ops, records_cli, render, report_cli
+from starter import codec_cli, keys_cli, ops, records_cli, render, report_cli
 from starter.approvals_client import redeem_link
 from starter.errors import CliError, ExitCode
 from starter.sandbox_cli import sandbox_app
@@ -59,6 +60,7 @@ app.command()(records_cli.export)
 app.command()(records_cli.verify)
 app.command()(keys_cli.keygen)
 app.command()(report_cli.report)
+app.command("codec-server")(codec_cli.codec_server)
 deviation_app = typer.Typer(
     help="Deviations: pass over a blocked check, approved by a second person."
 )
@@ -440,16 +442,19 @@ def dev(
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
     platform_port: Annotated[int, typer.Option(help="Sandbox platform port.")] = 8400,
     portal_port: Annotated[int, typer.Option(help="Approvals service port.")] = 8500,
+    codec_port: Annotated[int, typer.Option(help="Codec server port (the UI decodes).")] = 8234,
 ) -> None:
-    """Run the embedded stack in the foreground: dev server, sandbox platform, worker and
-    approvals service."""
+    """Run the embedded stack in the foreground: dev server, sandbox platform, worker, the
+    approvals service and the codec server its Web UI decodes payloads through."""
     from starter.devstack import DevStack, Ports, StackError, run_until_stopped
 
     roster_file = (roster or load_settings(Settings).roster_file).resolve()
     stack = DevStack(
         data_dir=data_dir.resolve(),
         roster=roster_file,
-        ports=Ports(temporal=port, ui=ui_port, sandbox=platform_port, portal=portal_port),
+        ports=Ports(
+            temporal=port, ui=ui_port, sandbox=platform_port, portal=portal_port, codec=codec_port
+        ),
         demo_keys=roster is None,  # the example roster gets labelled demo keys
     )
 
@@ -468,6 +473,12 @@ def dev(
                 f"Demo keys  {stack.keys.staff_key_dir}  (example roster only; "
                 f"export ONBOARDING_KEY_DIR={stack.keys.staff_key_dir} to act as its people)"
             )
+        keys = stack.secrets
+        out.print(f"Codec      {stack.codec_url}  (keys {keys.key_file}, token {keys.token_file})")
+        out.print(
+            f"           temporal workflow show -w ID --codec-endpoint {stack.codec_url} "
+            f'--codec-auth "Bearer $(cat {keys.token_file})"'
+        )
         out.print(f"Logs       {data_dir / 'logs'}")
         if stack.leftovers:
             pids = ", ".join(str(p.pid) for p in stack.leftovers)
@@ -550,6 +561,9 @@ def run(argv: list[str] | None = None) -> int:
         return run_failed(CliError(f"a key is missing: {exc}", ExitCode.USAGE))
     except CliError as exc:
         return run_failed(exc)
+    except PayloadDecryptionError as exc:  # a payload this key ring cannot open
+        code = ExitCode.USAGE if isinstance(exc, UnknownKeyError) else ExitCode.TAMPERED
+        return run_failed(CliError(str(exc), code))
     except (typer.Exit, click.exceptions.Exit) as exc:
         return int(exc.exit_code)
     except (typer.Abort, click.exceptions.Abort):

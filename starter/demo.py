@@ -85,7 +85,7 @@ async def run_demo(out: Console) -> None:
         mailbox = stack.mailbox
     out.print(f"acting with the demo keys in {settings.key_dir} (example roster only)")
     try:
-        client = await connect(settings.temporal)
+        client = await connect(settings.temporal, stack.codec_settings() if stack else None)
         await asyncio.wait_for(drive_onboarding(client, settings, out, mailbox), DEMO_TIMEOUT)
     except TimeoutError:
         raise CliError(

@@ -1,4 +1,5 @@
-"""The embedded stack: Temporal dev server (SQLite, WAL), sandbox platform and worker.
+"""The embedded stack: Temporal dev server (SQLite, WAL), sandbox platform, worker and
+codec server (the Web UI decodes the encrypted payloads through it).
 
 Each part is a child process, so one can be killed and restarted on its own (the durability
 tests do exactly that) and `onboard dev` can stop them all cleanly on Ctrl-C or SIGTERM.
@@ -8,6 +9,7 @@ outright, and `DATA/stack.json` lets the next start end whatever a killed stack 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from codec.devsecrets import DevSecrets, ensure_dev_secrets
+from codec.settings import CodecSettings
 from onboarding import search
 from starter.devkeys import StackKeys, prepare_keys
 from starter.stackfile import AlreadyRunning, Process, StackFile
@@ -66,10 +70,18 @@ class Ports:
     sandbox: int = 8400
     portal: int = 8500
     """The approvals service (customers' links)."""
+    codec: int = 8234
+    """The codec server the Web UI decodes payloads through."""
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(temporal=free_port(), ui=free_port(), sandbox=free_port(), portal=free_port())
+        return cls(
+            temporal=free_port(),
+            ui=free_port(),
+            sandbox=free_port(),
+            portal=free_port(),
+            codec=free_port(),
+        )
 
 
 @dataclass
@@ -126,6 +138,19 @@ class DevStack:
             self._keys = prepare_keys(self.data_dir, self.roster, self.demo_keys)
         return self._keys
 
+    @property
+    def codec_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.codec}"
+
+    @property
+    def secrets(self) -> DevSecrets:
+        """The stack's key ring and codec token (created on first start, mode 0600)."""
+        return ensure_dev_secrets(self.data_dir)
+
+    def codec_settings(self) -> CodecSettings:
+        """The payload keys of this stack, for an in-process `connect`."""
+        return CodecSettings(key_file=self.secrets.key_file, keys=None, active_key=None)
+
     def client_env(self) -> dict[str, str]:
         """Variables that point a CLI or worker at this stack."""
         return {
@@ -135,6 +160,9 @@ class DevStack:
             "ONBOARDING_DATA_DIR": str(self.data_dir),  # the records store lives here
             "ONBOARDING_PORTAL_URL": self.portal_url,
             **self.keys.client_env(),
+            "ONBOARDING_CODEC_KEY_FILE": str(self.secrets.key_file),
+            # For the `temporal` CLI; its token (TEMPORAL_CODEC_AUTH) stays in the token file.
+            "TEMPORAL_CODEC_ENDPOINT": self.codec_url,
         }
 
     @property
@@ -148,7 +176,7 @@ class DevStack:
     # ----------------------------------------------------------------- parts
 
     def start(self) -> None:
-        """Start the parts (server, sandbox, worker, approvals service); call it from a
+        """Start the parts (codec server, Temporal, sandbox, worker, approvals service); call it from a
         thread that lives as long as the stack."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
@@ -158,6 +186,7 @@ class DevStack:
             raise StackError(str(exc)) from None
         self._claimed = True
         try:
+            self.start_codec()
             self.start_temporal()
             self.start_sandbox()
             self.start_worker()
@@ -184,6 +213,8 @@ class DevStack:
             "--log-level",
             "warn",
             "--ui-disable-news-fetch",
+            "--ui-codec-endpoint",
+            self.codec_url,
         ]
         if self.sqlite_wal:
             command += [
@@ -198,6 +229,33 @@ class DevStack:
         self._wait_for_port("temporal", self.ports.temporal, timeout=STARTUP_SECONDS)
         self._set_retention(timeout=STARTUP_SECONDS)
 
+    def start_codec(self) -> None:
+        self._ensure_free(self.ports.codec, "codec server")
+        secrets = self.secrets
+        ui_origins = [self.ui_url, f"http://127.0.0.1:{self.ports.ui}"]
+        env = {
+            **_inherited_env(),
+            "ONBOARDING_CODEC_KEY_FILE": str(secrets.key_file),
+            "ONBOARDING_CODEC_TOKEN_FILE": str(secrets.token_file),
+            "ONBOARDING_CODEC_UI_ORIGINS": json.dumps(ui_origins),
+            # The dev server's UI has no login, so it has no token to pass: its browser
+            # requests are known by their origin (see docs/security.md).
+            "ONBOARDING_CODEC_UI_WITHOUT_TOKEN": "true",
+            "TEMPORAL_NAMESPACE": "default",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "starter",
+            "codec-server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.ports.codec),
+        ]
+        self._spawn("codec", command, env)
+        self._wait_for_port("codec", self.ports.codec, timeout=30)
+
     def start_sandbox(self) -> None:
         self._ensure_free(self.ports.sandbox, "sandbox platform")
         command = [
@@ -210,14 +268,14 @@ class DevStack:
             "--data-dir",
             str(self.data_dir / "sandbox"),
         ]
-        env = {"SANDBOX_PASSWORD_HASHING": self.sandbox_password_hashing, **os.environ}
+        env = {"SANDBOX_PASSWORD_HASHING": self.sandbox_password_hashing, **_inherited_env()}
         self._spawn("sandbox", command, env)
         self._wait_for_port("sandbox", self.ports.sandbox, timeout=STARTUP_SECONDS)
 
     def start_worker(self, part: str = "worker") -> None:
         """Start a worker; name each further one (`worker-2`, ...) to run several."""
         env = {
-            **os.environ,
+            **_inherited_env(),
             **self.client_env(),
             "ONBOARDING_NOTIFY_MAILBOX_DIR": str(self.mailbox),
             **self.keys.worker_env(),
@@ -228,7 +286,7 @@ class DevStack:
     def start_approvals(self) -> None:
         """The approvals service, where customers redeem their links."""
         self._ensure_free(self.ports.portal, "approvals service")
-        env = {**os.environ, **self.client_env(), **self.keys.approvals_env()}
+        env = {**_inherited_env(), **self.client_env(), **self.keys.approvals_env()}
         command = [sys.executable, "-m", "starter", "approvals", "--port", str(self.ports.portal)]
         self._spawn("approvals", command, env)
         self._wait_for_port("approvals", self.ports.portal, timeout=STARTUP_SECONDS)
@@ -341,6 +399,12 @@ class DevStack:
             f"the Temporal server was not ready within {timeout:.0f} s "
             f"(setting the namespace retention: {last})"
         )
+
+
+def _inherited_env() -> dict[str, str]:
+    """This process's environment without payload-key settings: the stack's own key ring
+    replaces them, and a second source of keys would be refused as ambiguous."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_CODEC_")}
 
 
 def run_until_stopped(stack: DevStack, started: Callable[[], None]) -> str | None:

@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from temporalio.client import (
     Client,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import (
@@ -28,7 +30,9 @@ from onboarding.contract import Contract, workflow_id_for
 from onboarding.inputs import Receipt
 from onboarding.policy import START, OnboardingInput, start_payload
 from onboarding.proof import Envelope, Proof
-from onboarding.status import OnboardingStatus
+from onboarding.status import OnboardingStatus, OutsideAction
+from onboarding.steps import CLOSED_OUTSIDE, OnboardingState, StepKey
+from starter.closure import CLOSED_BY_TEMPORAL, outside_action
 from starter.errors import CliError, ExitCode
 from workflows.onboarding import OnboardingWorkflow
 
@@ -108,15 +112,21 @@ async def _existing_handle(client: Client, tenant_id: str) -> WorkflowHandle[Any
 
 
 async def get_status(client: Client, tenant_id: str) -> OnboardingStatus:
+    """The onboarding's status; one terminated, cancelled or reset outside the process says
+    so (state, who, when, why) instead of looking in progress."""
     handle = await _existing_handle(client, tenant_id)
-    description = await handle.describe(rpc_timeout=RPC_TIMEOUT)
     try:
+        description = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+        outside = await outside_action(client, description)
+        if outside is not None and outside.closed:
+            return _closed_outside(await _last_known(handle, description), outside)
         if description.status == WorkflowExecutionStatus.COMPLETED:
             result: OnboardingStatus = await handle.result(rpc_timeout=RPC_TIMEOUT)
             return result
         queried: OnboardingStatus = await handle.query(
             "status", result_type=OnboardingStatus, rpc_timeout=RPC_TIMEOUT
         )
+        queried.outside = outside
         return queried
     except RPCError as err:
         if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
@@ -125,6 +135,45 @@ async def get_status(client: Client, tenant_id: str) -> OnboardingStatus:
                 ExitCode.UNAVAILABLE,
             ) from None
         raise unavailable(err) from None
+
+
+async def _last_known(
+    handle: WorkflowHandle[Any, Any], description: WorkflowExecutionDescription
+) -> OnboardingStatus:
+    """The checklist as it stood when the run was closed (a worker replays it), or, with
+    no worker to answer, what the search attributes still say."""
+    try:
+        known: OnboardingStatus = await handle.query(
+            "status", result_type=OnboardingStatus, rpc_timeout=timedelta(seconds=5)
+        )
+        return known
+    except (RPCError, WorkflowQueryFailedError):
+        attrs = description.typed_search_attributes
+        tenant = attrs.get(search.TENANT) or handle.id.removeprefix("onboarding-")
+        step = attrs.get(search.STEP)
+        return OnboardingStatus(
+            tenant_id=tenant,
+            tenant_name=tenant,
+            workflow_id=handle.id,
+            current_step=StepKey(step) if step in {k.value for k in StepKey} else None,
+            owner=attrs.get(search.OWNER),
+        )
+
+
+async def _ended_how(client: Client, handle: WorkflowHandle[Any, Any]) -> str:
+    """How a run that takes no more input ended, if outside the process (else nothing)."""
+    try:
+        outside = await outside_action(client, await handle.describe(rpc_timeout=RPC_TIMEOUT))
+    except RPCError:
+        return ""
+    return f" ({outside.sentence()})" if outside is not None else ""
+
+
+def _closed_outside(status: OnboardingStatus, outside: OutsideAction) -> OnboardingStatus:
+    status.state = OnboardingState(outside.action)
+    status.outside = outside
+    status.gates = []  # nobody is awaited any more: the run is closed
+    return status
 
 
 BUSY_RETRY_FOR = timedelta(seconds=15)
@@ -175,7 +224,8 @@ async def send_input(client: Client, tenant_id: str, envelope: Envelope) -> Rece
                 ) from None
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise CliError(
-                    f"the onboarding of {tenant_id} has already ended; nothing more is taken",
+                    f"the onboarding of {tenant_id} has already ended"
+                    f"{await _ended_how(client, handle)}; nothing more is taken",
                 ) from None
             if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
                 raise CliError(
@@ -197,6 +247,13 @@ class ListedOnboarding(BaseModel):
     temporal_status: str
 
 
+_EXECUTION_STATUS = {
+    OnboardingState.TERMINATED: "Terminated",
+    OnboardingState.CANCELLED: "Canceled",
+    OnboardingState.TIMED_OUT: "TimedOut",
+}
+
+
 def _quoted(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -214,7 +271,9 @@ def list_filter(
     """The visibility query for `onboard list` filters (the same the Web UI takes)."""
     # A run that continued as new is closed; its onboarding goes on in the latest run.
     clauses = ["WorkflowType = 'OnboardingWorkflow'", "ExecutionStatus != 'ContinuedAsNew'"]
-    if state:
+    if state in CLOSED_OUTSIDE:  # Temporal's own status: the workflow cannot record it
+        clauses.append(f"ExecutionStatus = {_quoted(_EXECUTION_STATUS[OnboardingState(state)])}")
+    elif state:
         clauses.append(f"{search.STATE.name} = {_quoted(state)}")
     if step:
         clauses.append(f"{search.STEP.name} = {_quoted(step)}")
@@ -224,6 +283,9 @@ def list_filter(
         # Full precision: truncating to the second would miss a gate due a moment ago.
         moment = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         clauses.append(f"{search.GATE_DUE_AT.name} < '{moment}'")
+    if (state and state not in CLOSED_OUTSIDE) or blocked or overdue:
+        # What the workflow last recorded no longer holds for a run closed from outside.
+        clauses += [f"ExecutionStatus != {_quoted(v)}" for v in _EXECUTION_STATUS.values()]
     if owner:
         clauses.append(f"{search.OWNER.name} = {_quoted(owner.lower())}")
     if region:
@@ -240,12 +302,14 @@ async def list_onboardings(client: Client, query: str | None = None) -> list[Lis
             attrs = wf.typed_search_attributes
             status = wf.status.name.lower() if wf.status else "unknown"
             state = attrs.get(search.STATE) or "running"
-            if wf.status not in (
+            if wf.status in CLOSED_BY_TEMPORAL:
+                state = CLOSED_BY_TEMPORAL[wf.status].value  # closed outside the process
+            elif wf.status not in (
                 None,
                 WorkflowExecutionStatus.RUNNING,
                 WorkflowExecutionStatus.COMPLETED,
             ):
-                state = status  # failed, terminated, cancelled, timed out
+                state = status  # failed
             found.append(
                 ListedOnboarding(
                     tenant_id=attrs.get(search.TENANT) or wf.id.removeprefix("onboarding-"),

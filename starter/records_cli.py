@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,11 +22,13 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from onboarding.status import OutsideAction
 from records.db import make_engine
 from records.errors import UnknownTenant
 from records.export import export_json, export_markdown
 from records.signing import RecordsSigner, RecordsVerifier
 from records.store import RecordsStore
+from starter import closure
 from starter.artifacts import commit_to_git, push_to_webhook, sha256
 from starter.errors import CliError, ExitCode
 from starter.verify_inputs import Anchor, InputCheck, check_inputs, workflow_anchor
@@ -73,6 +76,35 @@ def _no_records(tenant: str) -> CliError:
     )
 
 
+def _outside(tenant: str) -> OutsideAction | None:
+    """What Temporal (when it answers) says was done outside the process; a note on stderr
+    when it could not be asked."""
+    action, note = asyncio.run(closure.lookup(tenant))
+    if note:
+        err.print(
+            f"note: {note}; the records alone cannot show an onboarding closed outside the process",
+            highlight=False,
+        )
+    return action
+
+
+def with_outside_notice(markdown: str, outside: OutsideAction | None) -> str:
+    """The Markdown pack with a notice under its title when the run was closed outside."""
+    if outside is None:
+        return markdown
+    title, _, rest = markdown.partition("\n")
+    sentence = _markdown_escaped(outside.sentence())
+    notice = (
+        f"> **{sentence[0].upper()}{sentence[1:]}**. The checklist below is the record up to then."
+    )
+    return f"{title}\n\n{notice}\n{rest}"
+
+
+def _markdown_escaped(text: str) -> str:
+    """Someone else's words (a terminate reason) as literal Markdown text."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~])", r"\\\1", text)
+
+
 def export(
     tenant: Annotated[str, typer.Argument(help="Tenant id.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", help="md or json.")] = ExportFormat.MD,
@@ -101,12 +133,19 @@ def export(
         signer = None
     with _store(settings, signer, records_verifier(settings)) as store:
         try:
-            if fmt is ExportFormat.JSON:
-                text = json.dumps(export_json(store, tenant), indent=2, sort_keys=True) + "\n"
-            else:
-                text = export_markdown(store, tenant)
+            pack = export_json(store, tenant)  # an unknown tenant stops here, before Temporal
         except UnknownTenant:
             raise _no_records(tenant) from None
+        outside = _outside(tenant)
+        if fmt is ExportFormat.JSON:
+            if outside is not None:
+                pack["closed_outside"] = {
+                    **outside.model_dump(mode="json"),
+                    "summary": outside.sentence(),
+                }
+            text = json.dumps(pack, indent=2, sort_keys=True) + "\n"
+        else:
+            text = with_outside_notice(export_markdown(store, tenant), outside)
         locations: list[str] = []
         if output is not None:
             output.write_text(text, encoding="utf-8")
@@ -173,6 +212,9 @@ def verify(
                 ) from None
             raise _no_records(tenant) from None
     result = snapshot.verification
+    outside = _outside(tenant)
+    if outside is not None:
+        out.print(f"{tenant}: {outside.sentence()}")
     if not result.ok:
         raise CliError(
             f"the record of {tenant} was altered: entry {result.first_bad_seq} is the first "

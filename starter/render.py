@@ -76,7 +76,9 @@ async def watch_status(
     """Keep the checklist live in the terminal until Ctrl-C or the onboarding ends."""
     current = first
     with Live(status_view(current), console=console, refresh_per_second=4) as live:
-        while current.state.value not in ("completed", "failed"):
+        while current.state.value not in ("completed", "failed") and not (
+            current.outside and current.outside.closed
+        ):
             await asyncio.sleep(every)
             current = await fetch()
             live.update(status_view(current))
@@ -84,6 +86,10 @@ async def watch_status(
 
 def status_lines(status: OnboardingStatus) -> list[Text]:
     lines: list[Text] = []
+    if status.outside is not None:
+        style = "bold red" if status.outside.closed else "bold yellow"
+        sentence = status.outside.sentence()
+        lines.append(Text("  " + sentence[0].upper() + sentence[1:], style=style))
     for g in status.gates:
         late = ("  OVERDUE", "bold red") if g.overdue else ""
         moved = f", moved by {g.deadline_moved_by}" if g.deadline_moved_by else ""

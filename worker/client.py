@@ -10,6 +10,7 @@ Where Temporal is comes from `temporalio.envconfig`: the TOML profile file
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -17,9 +18,13 @@ from pathlib import Path
 
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.runtime import Runtime
+
+from codec.aesgcm import EncryptionCodec
+from codec.keys import KeyRing, KeyRingError
+from codec.settings import CodecSettings
 
 DEFAULT_ADDRESS = "localhost:7233"
 DEFAULT_NAMESPACE = "default"
@@ -118,32 +123,58 @@ def uses_tls(profile: ClientConfigProfile) -> bool:
     return bool(profile.to_client_connect_config().get("tls", False))
 
 
+def encrypting_converter(ring: KeyRing, *, tolerant: bool = False) -> DataConverter:
+    """The pydantic converter with every payload sealed by ``ring`` (failures included);
+    ``tolerant`` for the worker (see `EncryptionCodec`)."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(ring, tolerant=tolerant),
+        # Failure messages and stack traces move into an encoded payload too.
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def key_ring(codec: CodecSettings | None = None) -> KeyRing:
+    """The configured key ring, or `InvalidSettings` naming the variable to fix."""
+    from worker.config import InvalidSettings, load_settings  # it imports this module
+
+    try:
+        return (codec or load_settings(CodecSettings)).key_ring()
+    except KeyRingError as err:
+        raise InvalidSettings([str(err)]) from None
+
+
 async def connect(
     profile: ClientConfigProfile | None = None,
+    codec: CodecSettings | None = None,
     *,
-    data_converter: DataConverter = pydantic_data_converter,
+    worker: bool = False,
     runtime: Runtime | None = None,
     interceptors: Sequence[Interceptor] = (),
 ) -> Client:
-    """Connect to Temporal: the one way every command and the worker get a client.
+    """Connect to Temporal: the one way every command and the worker get a client, and
+    every one encrypts (payloads, failure messages, user metadata).
 
     Args:
         profile: Where and how to connect; `load_profile()` if not given.
-        data_converter: How payloads are (de)serialised; pydantic JSON by default. A codec
-            that encrypts payloads goes in here.
+        codec: The payload keys; the environment's (`ONBOARDING_CODEC_*`) if not given.
+        worker: Undecodable payloads reach the workflow as null rather than fail its task
+            (see `EncryptionCodec`); only the worker's client sets it.
         runtime: The SDK runtime (its telemetry: metrics); the default runtime if None.
         interceptors: Client interceptors (tracing); workers built on this client use
             those that are worker interceptors too.
 
     Raises:
         InvalidProfile: The profile cannot be loaded (only when `profile` is None).
+        InvalidSettings: No usable payload key is configured (never a built-in default).
         RuntimeError: Temporal cannot be reached.
     """
+    converter = encrypting_converter(key_ring(codec), tolerant=worker)
     config = (profile or load_profile()).to_client_connect_config()
     config.setdefault("target_host", DEFAULT_ADDRESS)
     return await Client.connect(
         **config,
-        data_converter=data_converter,
+        data_converter=converter,
         runtime=runtime,
         interceptors=interceptors,
     )

@@ -173,7 +173,9 @@ async def connect_with_retry(
     deadline = asyncio.get_running_loop().time() + wait_seconds
     while True:
         try:
-            return await connect(settings.temporal, runtime=runtime, interceptors=interceptors)
+            return await connect(
+                settings.temporal, worker=True, runtime=runtime, interceptors=interceptors
+            )
         except RuntimeError as err:
             if asyncio.get_running_loop().time() > deadline:
                 raise

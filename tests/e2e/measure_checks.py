@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,9 @@ def burners(count: int) -> Iterator[None]:
 
 async def sequential(stack: DevStack, rounds: int) -> dict[str, list[float]]:
     settings = load_settings(Settings)
-    settings.temporal.address = stack.temporal_address
+    settings.temporal = replace(settings.temporal, address=stack.temporal_address)
     settings.ui_url = stack.ui_url
-    client = await connect(settings.temporal)
+    client = await connect(settings.temporal, stack.codec_settings())
     quiet = Console(file=io.StringIO())
     sandbox_pid, worker_pid = stack.procs["sandbox"].pid, stack.procs["worker"].pid
     figures: dict[str, list[float]] = {"requests": [], "sandbox": [], "worker": [], "seconds": []}
@@ -107,9 +108,9 @@ async def sequential(stack: DevStack, rounds: int) -> dict[str, list[float]]:
 async def together(stack: DevStack, count: int) -> tuple[int, Counter[str], float]:
     """Start ``count`` onboardings at once; return how many went live, the blocks, seconds."""
     settings = load_settings(Settings)
-    settings.temporal.address = stack.temporal_address
+    settings.temporal = replace(settings.temporal, address=stack.temporal_address)
     settings.ui_url = stack.ui_url
-    client = await connect(settings.temporal)
+    client = await connect(settings.temporal, stack.codec_settings())
 
     async def one() -> str:
         try:

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import yaml
+from temporalio.client import Client
 from temporalio.envconfig import ClientConfigProfile
 
 from notify.mailbox import personal_link
@@ -91,11 +92,18 @@ def ok(stack: DevStack, *args: str) -> str:
     return done.stdout
 
 
+async def client_of(stack: DevStack) -> Client:
+    """A client of the stack's Temporal, with its payload keys."""
+    return await connect(
+        ClientConfigProfile(address=stack.temporal_address), stack.codec_settings()
+    )
+
+
 def status_json(stack: DevStack, tenant: str) -> dict[str, Any]:
     """The status as `onboard status --json` prints it, read in-process for fast polling."""
 
     async def query() -> str:
-        client = await connect(ClientConfigProfile(address=stack.temporal_address))
+        client = await client_of(stack)
         return (await get_status(client, tenant)).model_dump_json()
 
     data: dict[str, Any] = json.loads(asyncio.run(query()))

@@ -45,19 +45,21 @@ class Dev:
     out: Path
     err: Path
     data_dir: Path
-    ports: tuple[int, int, int]  # temporal, ui, sandbox
+    ports: tuple[int, int, int, int]  # temporal, ui, sandbox, codec
 
     def output(self) -> str:
         return self.out.read_text() + self.err.read_text()
 
     @property
     def env(self) -> dict[str, str]:
-        temporal, ui, sandbox = self.ports
+        temporal, ui, sandbox, _ = self.ports
         return {
             **clean_env(),
             "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal}",
             "ONBOARDING_PLATFORM_URL": f"http://127.0.0.1:{sandbox}",
             "ONBOARDING_UI_URL": f"http://localhost:{ui}",
+            # The key ring `onboard dev` created on its first run.
+            "ONBOARDING_CODEC_KEY_FILE": str(self.data_dir / "codec" / "keys"),
         }
 
 
@@ -101,7 +103,8 @@ def children_of(pid: int) -> list[Proc]:
 
 def stack_processes(data_dir: Path, temporal_port: int) -> list[Proc]:
     """Every live process of a stack: its data dir on the command line (server, sandbox)
-    or pointed at its Temporal port (worker); this test process excluded."""
+    or in its environment (codec server), or pointed at its Temporal port (worker); this
+    test process excluded."""
     marker = f"TEMPORAL_ADDRESS=127.0.0.1:{temporal_port}".encode()
     found = []
     for entry in Path("/proc").iterdir():
@@ -114,7 +117,8 @@ def stack_processes(data_dir: Path, temporal_port: int) -> list[Proc]:
             environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             environ = []
-        if str(data_dir) in proc.cmdline or marker in environ:
+        in_env = any(str(data_dir).encode() in item for item in environ)  # the codec server
+        if str(data_dir) in proc.cmdline or marker in environ or in_env:
             found.append(proc)
     return found
 
@@ -153,9 +157,9 @@ def dev_processes(tmp_path: Path) -> Iterator[Callable[..., Dev]]:
     seen: set[Proc] = set()
     counter = iter(range(100))
 
-    def start(data_dir: Path, ports: tuple[int, int, int]) -> Dev:
+    def start(data_dir: Path, ports: tuple[int, int, int, int]) -> Dev:
         n = next(counter)
-        temporal, ui, sandbox = ports
+        temporal, ui, sandbox, codec = ports
         out, err = tmp_path / f"dev-{n}.out", tmp_path / f"dev-{n}.err"
         with out.open("wb") as stdout, err.open("wb") as stderr:
             proc = subprocess.Popen(
@@ -172,6 +176,8 @@ def dev_processes(tmp_path: Path) -> Iterator[Callable[..., Dev]]:
                     str(ui),
                     "--platform-port",
                     str(sandbox),
+                    "--codec-port",
+                    str(codec),
                 ],
                 cwd=tmp_path,
                 env=clean_env(),
@@ -201,8 +207,8 @@ def dev_processes(tmp_path: Path) -> Iterator[Callable[..., Dev]]:
 
 
 def wait_until_up(dev: Dev, worker_starts_before: int = 0) -> list[Proc]:
-    """Wait for the three ports and the worker's start; return the three child processes."""
-    temporal, ui, sandbox = dev.ports
+    """Wait for the four ports and the worker's start; return the four child processes."""
+    temporal, ui, sandbox, codec = dev.ports
 
     def up() -> bool:
         assert dev.proc.poll() is None, f"onboard dev exited {dev.proc.returncode}: {dev.output()}"
@@ -216,11 +222,12 @@ def wait_until_up(dev: Dev, worker_starts_before: int = 0) -> list[Proc]:
     assert f"Temporal   127.0.0.1:{temporal}" in output
     assert f"Web UI     http://localhost:{ui}" in output
     assert f"Platform   http://127.0.0.1:{sandbox}" in output
+    assert f"Codec      http://127.0.0.1:{codec}" in output
     assert "Traceback" not in output
 
     children = children_of(dev.proc.pid)
     kinds = sorted(_kind(c) for c in children)
-    assert kinds == ["sandbox", "temporal", "worker"], [c.cmdline for c in children]
+    assert kinds == ["codec", "sandbox", "temporal", "worker"], [c.cmdline for c in children]
     return children
 
 
@@ -231,6 +238,8 @@ def _kind(proc: Proc) -> str:
         return "sandbox"
     if "-m starter worker" in proc.cmdline:
         return "worker"
+    if "-m starter codec-server" in proc.cmdline:
+        return "codec"
     return proc.cmdline
 
 
@@ -259,8 +268,8 @@ def test_dev_runs_the_stack_demo_reuses_it_sigterm_stops_it_and_a_rerun_resumes(
     tmp_path: Path,
 ) -> None:
     data_dir = tmp_path / "stack"
-    ports = (free_port(), free_port(), free_port())
-    temporal, ui, _ = ports
+    ports = (free_port(), free_port(), free_port(), free_port())
+    temporal, ui, _, _ = ports
     with dev_processes(tmp_path) as start_dev:
         # 1. `onboard dev` brings up Temporal, the Web UI, the sandbox and a worker.
         dev = start_dev(data_dir, ports)

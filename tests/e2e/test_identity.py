@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from temporalio.envconfig import ClientConfigProfile
+from google.protobuf import json_format
 
 from approvals.links import LinkGrant, LinkStore
 from approvals.tokens import link_url, token_for
@@ -26,10 +26,12 @@ from identity.keyfiles import load_secret_file
 from records.db import make_engine
 from records.store import RecordsStore
 from starter.devstack import DevStack
+from tests.e2e.payloads import decoded, payload_bytes, raw_history
 from tests.e2e.stack import (
     APPROVER,
     OWNER,
     admin_of,
+    client_of,
     drive_to_live,
     give_enablement_evidence,
     link_for,
@@ -42,7 +44,6 @@ from tests.e2e.stack import (
     write_contract,
 )
 from tests.records.builders import rewrite_actor_from
-from worker.client import connect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 """Each test drives onboardings through many CLI calls: slow on a busy machine, not wrong."""
@@ -52,18 +53,17 @@ def signal(stack: DevStack, tenant: str, payload: Any) -> None:
     """Send a signal as the Web UI would (to `give_input`)."""
 
     async def go() -> None:
-        client = await connect(ClientConfigProfile(address=stack.temporal_address))
+        client = await client_of(stack)
         await client.get_workflow_handle(f"onboarding-{tenant}").signal("give_input", payload)
 
     asyncio.run(go())
 
 
 def history_text(stack: DevStack, tenant: str) -> str:
-    async def go() -> str:
-        client = await connect(ClientConfigProfile(address=stack.temporal_address))
-        return (await client.get_workflow_handle(f"onboarding-{tenant}").fetch_history()).to_json()
-
-    return asyncio.run(go())
+    """The whole history, every payload opened with the stack's keys (what even someone
+    holding the key ring sees)."""
+    history = decoded(asyncio.run(raw_history(stack, f"onboarding-{tenant}")), stack)
+    return json_format.MessageToJson(history) + payload_bytes(history).decode(errors="replace")
 
 
 def refusals(stack: DevStack, tenant: str, count: int) -> list[dict[str, Any]]:
@@ -139,10 +139,10 @@ def test_customer_links_work_once_for_their_admin_only(stack: DevStack, tmp_path
 
     # The four refusals that name an onboarding (a forged token names none).
     status = wait_for(stack, tenant, lambda s: s["refused_total"] == 4)
-    kept = {(r["input"], r["by"]): r["reason"] for r in status["refused"]}
-    reasons = " | ".join(kept.values())
+    kept = [(r["input"], r["by"], r["reason"]) for r in status["refused"]]
+    reasons = " | ".join(reason for *_, reason in kept)
     assert "redeemed as another address" in reasons  # the staff member, by their address
-    assert ("link:sign-off:customer", OWNER) in kept
+    assert ("link:sign-off:customer", OWNER) in {(i, by) for i, by, _ in kept}
     assert "used for another tenant" in reasons
     assert "link used again" in reasons and "link expired" in reasons
     [signed_off] = status["sign_offs"]

@@ -8,10 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from temporalio.envconfig import ClientConfigProfile
+from google.protobuf import json_format
 
 from starter.devstack import DevStack
 from starter.ops import list_onboardings
+from tests.e2e.payloads import decoded, payload_bytes, raw_history
 from tests.e2e.stack import (
     ADMIN_KEY,
     APPROVER,
@@ -21,6 +22,7 @@ from tests.e2e.stack import (
     SUPPORT,
     admin_of,
     cli_status_json,
+    client_of,
     customer_feedback,
     drive_to_live,
     link_for,
@@ -33,7 +35,6 @@ from tests.e2e.stack import (
     waiting_at,
     write_contract,
 )
-from worker.client import connect
 
 pytestmark = pytest.mark.e2e
 
@@ -85,7 +86,7 @@ def test_contract_to_go_live_and_review_through_the_cli(stack: DevStack, tmp_pat
     assert status["usage"] is not None
 
     async def went_live_since(moment: str) -> list[str]:
-        client = await connect(ClientConfigProfile(address=stack.temporal_address))
+        client = await client_of(stack)
         query = f"WorkflowType = 'OnboardingWorkflow' AND GoLiveAt >= '{moment}'"
         return [row.tenant_id for row in await list_onboardings(client, query)]
 
@@ -144,7 +145,7 @@ def test_web_ui_signals_are_validated_and_refusals_shown(stack: DevStack, tmp_pa
     wait_for(stack, tenant, waiting_at("internal_readiness"))
 
     async def send() -> None:
-        client = await connect(ClientConfigProfile(address=stack.temporal_address))
+        client = await client_of(stack)
         handle = client.get_workflow_handle(f"onboarding-{tenant}")
         await handle.signal("sign_off", {"by": "mallory@evil.example", "gate": "platform"})
         await handle.signal("assign_owner", {"owner": OWNER})  # no sender, no proof
@@ -165,13 +166,9 @@ def test_no_secret_reaches_workflow_history(stack: DevStack, tmp_path: Path) -> 
     ok(stack, "assign-owner", tenant, "--owner", OWNER, "--as", OWNER)
     wait_for(stack, tenant, waiting_at("customer_enablement"))
 
-    async def history() -> str:
-        client = await connect(ClientConfigProfile(address=stack.temporal_address))
-        handle = client.get_workflow_handle(f"onboarding-{tenant}")
-        fetched = await handle.fetch_history()
-        return fetched.to_json()
-
-    text = asyncio.run(history())
+    # Decoded with the key ring: a secret must not be there even for someone who has it.
+    history = decoded(asyncio.run(raw_history(stack, f"onboarding-{tenant}")), stack)
+    text = json_format.MessageToJson(history) + payload_bytes(history).decode(errors="replace")
     assert "verify_access_identity" in text  # the probes ran and are in this history
     assert PROBE_PASSWORD not in text
     assert ADMIN_KEY not in text

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import EventType, PendingActivityState
-from temporalio.envconfig import ClientConfigProfile
 
 from onboarding.contract import workflow_id_for
 from starter.devstack import DevStack
 from tests.e2e.receivers import HoldingProxy
 from tests.e2e.stack import (
     OWNER,
+    client_of,
     new_tenant,
     ok,
     running_stack,
@@ -28,7 +28,6 @@ from tests.e2e.stack import (
     write_contract,
 )
 from tests.e2e.test_durability import assert_provisioned_once
-from worker.client import connect
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +51,7 @@ def held(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevStack, H
 
 
 async def _activity_started(stack: DevStack, tenant: str) -> bool:
-    client = await connect(ClientConfigProfile(address=stack.temporal_address))
+    client = await client_of(stack)
     description = await client.get_workflow_handle(workflow_id_for(tenant)).describe()
     return any(
         p.activity_type.name == ACTIVITY
@@ -63,7 +62,7 @@ async def _activity_started(stack: DevStack, tenant: str) -> bool:
 
 async def _attempts(stack: DevStack, tenant: str) -> tuple[list[int], int, int]:
     """Attempts of the activity that started, how many completed, how many failed."""
-    client = await connect(ClientConfigProfile(address=stack.temporal_address))
+    client = await client_of(stack)
     history = await client.get_workflow_handle(workflow_id_for(tenant)).fetch_history()
     scheduled = {
         e.event_id

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import VersioningBehavior
-from temporalio.envconfig import ClientConfigProfile
 
 from onboarding.contract import workflow_id_for
 from starter.devstack import DevStack, temporal_binary
 from tests.e2e.stack import (
     OWNER,
+    client_of,
     new_tenant,
     ok,
     running_stack,
@@ -24,7 +24,6 @@ from tests.e2e.stack import (
     waiting_at,
     write_contract,
 )
-from worker.client import connect
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +59,7 @@ def promote(stack: DevStack, build_id: str, timeout: float = 60) -> None:
 
 
 async def _versioning(stack: DevStack, tenant: str) -> tuple[int, str]:
-    client = await connect(ClientConfigProfile(address=stack.temporal_address))
+    client = await client_of(stack)
     info = (await client.get_workflow_handle(workflow_id_for(tenant)).describe()).raw_description
     versioning = info.workflow_execution_info.versioning_info
     return versioning.behavior, versioning.deployment_version.build_id

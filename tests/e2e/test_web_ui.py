@@ -43,17 +43,30 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         yield running
 
 
-def decode(payload: dict[str, Any]) -> Any:
+def plain_json(payload: dict[str, Any]) -> Any:
     return json.loads(base64.b64decode(payload["data"]))
 
 
 class UiApi:
-    """The Web UI server's HTTP API, as the browser uses it (with its CSRF cookie)."""
+    """The Web UI server's HTTP API, as the browser uses it (with its CSRF cookie), and the
+    codec server the browser sends the encrypted payloads to for decoding."""
 
     def __init__(self, stack: DevStack) -> None:
         self.http = httpx.Client(base_url=stack.ui_url, timeout=15)
         self.http.get("/")  # sets the _csrf cookie the write endpoints ask for
         self.csrf = {"X-CSRF-TOKEN": self.http.cookies.get("_csrf") or ""}
+        self.codec = httpx.Client(
+            base_url=stack.codec_url,
+            timeout=15,
+            headers={"Origin": stack.ui_url, "X-Namespace": "default"},
+        )
+
+    def decode(self, payload: dict[str, Any]) -> Any:
+        """One payload as the UI shows it: sealed in history, opened by the codec server."""
+        assert base64.b64decode(payload["metadata"]["encoding"]) == b"binary/encrypted"
+        reply = self.codec.post("/decode", json={"payloads": [payload]})
+        reply.raise_for_status()
+        return plain_json(reply.json()["payloads"][0])
 
     def describe(self, workflow_id: str) -> dict[str, Any]:
         reply = self.http.get(f"/api/v1/namespaces/default/workflows/{workflow_id}")
@@ -68,7 +81,7 @@ class UiApi:
             headers=self.csrf,
         )
         reply.raise_for_status()
-        details: str = decode(reply.json()["queryResult"]["payloads"][0])["currentDetails"]
+        details: str = self.decode(reply.json()["queryResult"]["payloads"][0])["currentDetails"]
         return details
 
     def listed(self, query: str) -> list[str]:
@@ -79,9 +92,13 @@ class UiApi:
     def signal(self, workflow_id: str, name: str, payload: Any) -> httpx.Response:
         data = base64.b64encode(json.dumps(payload).encode()).decode()
         encoding = base64.b64encode(b"json/plain").decode()
+        plain = {"payloads": [{"metadata": {"encoding": encoding}, "data": data}]}
+        # As the UI's signal dialog does with a codec endpoint: sealed before it is sent.
+        sealed = self.codec.post("/encode", json=plain)
+        sealed.raise_for_status()
         return self.http.post(
             f"/api/v1/namespaces/default/workflows/{workflow_id}/signal/{name}",
-            json={"input": {"payloads": [{"metadata": {"encoding": encoding}, "data": data}]}},
+            json={"input": sealed.json()},
             headers=self.csrf,
         )
 
@@ -100,11 +117,11 @@ def test_the_ui_shows_the_business_state_and_filters_on_it(stack: DevStack, tmp_
 
     described = ui.describe(workflow_id)
     metadata = described["executionConfig"]["userMetadata"]
-    summary = decode(metadata["summary"])
+    summary = ui.decode(metadata["summary"])
     assert f"Test {tenant}" in summary and "eu-central" in summary and "enterprise" in summary
-    assert "CTR-2026-0117" in decode(metadata["details"])
-    attributes = {
-        k: decode(v)
+    assert "CTR-2026-0117" in ui.decode(metadata["details"])
+    attributes = {  # never encrypted: they carry no customer data
+        k: plain_json(v)
         for k, v in described["workflowExecutionInfo"]["searchAttributes"]["indexedFields"].items()
     }
     assert attributes["TenantId"] == tenant
@@ -214,6 +231,16 @@ def test_status_watch_keeps_the_checklist_live_until_ctrl_c(
     assert "enablement evidence" in out and "Step 6 - Customer enablement" in out
 
 
+def _frame_text(frame: Any) -> str:
+    """A frame's text; empty for one the UI replaced while it was read (a re-render)."""
+    from playwright.sync_api import Error
+
+    try:
+        return " ".join(frame.inner_text("body", timeout=2_000).split())
+    except Error:
+        return ""
+
+
 def chromium() -> str | None:
     for name in ("chromium", "chromium-browser"):
         if found := shutil.which(name):
@@ -233,6 +260,10 @@ def test_a_browser_opens_the_workflow_page_and_sees_tenant_and_step(
     tenant = new_tenant("browser")
     ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
     wait_for(stack, tenant, waiting_at("internal_readiness"))
+    # What the UI server hands the browser is ciphertext; only the codec server opens it.
+    described = UiApi(stack).describe(f"onboarding-{tenant}")
+    sealed_details = described["executionConfig"]["userMetadata"]["details"]
+    assert b"CTR-2026-0117" not in base64.b64decode(sealed_details["data"])
     url = f"{stack.ui_url}/namespaces/default/workflows/onboarding-{tenant}"
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
@@ -251,19 +282,44 @@ def test_a_browser_opens_the_workflow_page_and_sees_tenant_and_step(
         )
         try:
             page = launched.new_page(viewport={"width": 1400, "height": 1600})
+            decoded_by_codec: list[int] = []
+            page.on(
+                "response",
+                lambda r: (
+                    decoded_by_codec.append(r.status)
+                    if r.url.startswith(f"{stack.codec_url}/decode")
+                    else None
+                ),
+            )
             page.goto(url)
             page.get_by_text(f"onboarding-{tenant}").first.wait_for(timeout=30_000)
             page.get_by_text("User Metadata").first.click()
             text = ""
             for _ in range(60):  # the UI renders each Markdown panel in a frame of its own
-                text = " ".join(" ".join(frame.inner_text("body").split()) for frame in page.frames)
+                text = " ".join(_frame_text(frame) for frame in page.frames)
                 if "Awaiting:" in text:
                     break
                 page.wait_for_timeout(500)
             page.screenshot(path=str(artifacts / f"workflow-page-{tenant}.png"), full_page=True)
+            # A page of another origin (the sandbox's) cannot use the codec server.
+            elsewhere = launched.new_page()
+            elsewhere.goto(f"{stack.platform_url}/openapi.json")
+            cross_origin = elsewhere.evaluate(
+                """async ([codec, payload]) => {
+                    try {
+                        const r = await fetch(codec + '/decode', {method: 'POST',
+                            headers: {'Content-Type': 'application/json', 'X-Namespace': 'default'},
+                            body: JSON.stringify({payloads: [payload]})});
+                        return 'answered ' + r.status;
+                    } catch (e) { return 'blocked'; }
+                }""",
+                [stack.codec_url, sealed_details],
+            )
         finally:
             launched.close()
     assert f"Test {tenant} ({tenant}): eu-central, enterprise SLA" in text
     assert "Step 1 - Internal readiness check waiting" in text
     assert "Awaiting: an onboarding owner" in text
+    assert decoded_by_codec and set(decoded_by_codec) == {200}  # decoded through the codec
+    assert cross_origin == "blocked"
     assert (artifacts / f"workflow-page-{tenant}.png").stat().st_size > 10_000

@@ -17,17 +17,20 @@ from typing import Any
 import pytest
 import yaml
 
+from codec.keys import new_key_entry
 from tests.conftest import EXAMPLES, ROOT
 
 CLOSED = "127.0.0.1:1"
 ACTOR = "olivia@localizevideos.example"
 UNREACHABLE = "cannot reach Temporal"
+KEY_RING = new_key_entry("unit")
 
 
 def onboard(*args: str | Path, **variables: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "ONBOARDING_"))}
     env["TEMPORAL_ADDRESS"] = CLOSED
     env["NO_COLOR"] = "1"
+    env["ONBOARDING_CODEC_KEYS"] = KEY_RING
     env.update(variables)
     return subprocess.run(
         [sys.executable, "-m", "starter", *map(str, args)],
@@ -205,4 +208,34 @@ def test_invalid_settings_name_each_variable_and_exit_2() -> None:
         result.stderr
     )
     assert UNREACHABLE not in result.stderr  # refused before connecting
+    no_traceback(result)
+
+
+def test_no_payload_key_is_exit_2_naming_the_variable_before_connecting(tmp_path: Path) -> None:
+    # Not the helper: it configures a key ring, and this test needs none anywhere.
+    env_less = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "ONBOARDING_"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "starter", "status", "northwind-studios"],
+        cwd=ROOT,
+        env={**env_less, "TEMPORAL_ADDRESS": CLOSED, "ONBOARDING_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert "ONBOARDING_CODEC_KEY_FILE: no payload encryption key is configured" in result.stderr
+    assert "ONBOARDING_CODEC_KEYS" in result.stderr
+    assert UNREACHABLE not in result.stderr  # refused before connecting
+    no_traceback(result)
+
+
+def test_a_broken_key_ring_is_exit_2_naming_the_variable() -> None:
+    result = onboard("status", "northwind-studios", ONBOARDING_CODEC_KEYS="k1:c2hvcnQ=")
+
+    assert result.returncode == 2, result.stderr
+    assert "ONBOARDING_CODEC_KEYS: key 'k1' has 5 bytes; AES-256 needs 32" in result.stderr
     no_traceback(result)

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
+from tests.conftest import TEST_KEY_RING
+from worker.client import encrypting_converter
 from workflows.onboarding import OnboardingWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
@@ -30,7 +33,14 @@ def test_there_are_histories_to_replay() -> None:
     [WorkflowHistory.from_json(RECORDED_ID, p.read_text()) for p in HISTORIES],
     ids=[p.stem for p in HISTORIES],
 )
-async def test_recorded_history_replays(history: WorkflowHistory) -> None:
-    replayer = Replayer(workflows=[OnboardingWorkflow], data_converter=pydantic_data_converter)
+@pytest.mark.parametrize(
+    "converter",
+    # Recorded before encryption, like onboardings in flight when it was switched on: they
+    # must go on replaying with the encrypting converter (unsealed payloads pass through).
+    [pydantic_data_converter, encrypting_converter(TEST_KEY_RING)],
+    ids=["plain", "encrypting"],
+)
+async def test_recorded_history_replays(history: WorkflowHistory, converter: DataConverter) -> None:
+    replayer = Replayer(workflows=[OnboardingWorkflow], data_converter=converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
