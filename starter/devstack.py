@@ -176,8 +176,10 @@ class DevStack:
     # ----------------------------------------------------------------- parts
 
     def start(self) -> None:
-        """Start the parts (codec server, Temporal, sandbox, worker, approvals service); call it from a
-        thread that lives as long as the stack."""
+        """Start the parts (codec server, Temporal, sandbox, worker, approvals service).
+
+        Call it from a thread that lives as long as the stack.
+        """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
         try:
