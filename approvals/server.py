@@ -12,7 +12,7 @@ from approvals.app import create_app
 from approvals.links import LinkStore
 from approvals.redeem import Redeemer
 from records.db import make_engine, migrate
-from worker.client import connect
+from worker.client import connect_waiting
 from worker.config import Settings
 from worker.keys import approvals_key, link_key
 
@@ -22,13 +22,14 @@ async def serve(settings: Settings, host: str | None = None, port: int | None = 
 
     Raises:
         worker.keys.MissingKey: The approvals key or the link key is not there.
+        worker.client.TemporalUnreachable: Temporal did not answer within a minute.
     """
     service_key = approvals_key(settings)
     secret = link_key(settings)
     url = settings.records_url()
     migrate(url)
     engine = make_engine(url)
-    client = await connect(settings.temporal)
+    client = await connect_waiting(settings.temporal)
     where = urlsplit(settings.portal_url)
     app = create_app(Redeemer(LinkStore(engine), secret, service_key, client))
     config = uvicorn.Config(

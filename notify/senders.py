@@ -12,14 +12,22 @@ import asyncio
 import hashlib
 import smtplib
 import ssl
+from collections.abc import Iterable
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import httpx
 import structlog
 from pydantic import SecretStr
 
+from notify.outbound import (
+    OutboundRefused,
+    check_outbound,
+    read_reply,
+    reply_reference,
+    where,
+)
 from onboarding.notifications import Notification
 
 REFERENCE_MAX_LENGTH = 255
@@ -69,7 +77,8 @@ class WebhookSender:
     `Idempotency-Key` header (the notification's key), so a receiver can drop the
     duplicate of a retried delivery, and `Authorization: Bearer <token>` if a token is
     set. Any 2xx answer is a delivery; its reference is the `id` of a JSON object
-    answer, else the `X-Request-Id` header, else `webhook:<key>`.
+    answer, else the `X-Request-Id` header, if it looks like an id, else
+    `webhook:<key>`. Redirects are not followed, and at most 64 KiB of a reply is read.
     """
 
     channel = "webhook"
@@ -81,31 +90,38 @@ class WebhookSender:
         *,
         token: SecretStr | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         """Prepare a sender; the client is borrowed (the caller closes it).
 
         Args:
-            url: The webhook's `http(s)://` URL; may hold a secret, so it is kept as one.
+            url: The webhook's `https://` URL (plain `http://` only to loopback); may hold
+                a secret, so it is kept as one.
             client: The HTTP client to send with.
             token: A bearer token for the `Authorization` header.
             timeout: Seconds to wait for the whole request.
+            allowed_hosts: The outbound allow-list (`ONBOARDING_OUTBOUND_HOSTS`); the
+                URL's host must be on it unless it is loopback.
 
         Raises:
-            ValueError: The URL is not an absolute http(s) URL (the URL is not quoted).
+            ValueError: The URL is not allowed by the outbound rules (`check_outbound`;
+                the URL is not quoted).
         """
         secret = url if isinstance(url, SecretStr) else SecretStr(url)
         try:
-            parsed = httpx.URL(secret.get_secret_value())
-        except httpx.InvalidURL:
-            raise ValueError("the webhook URL is not a valid URL") from None
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ValueError("the webhook URL must be an absolute http:// or https:// URL")
+            parsed = check_outbound(
+                secret.get_secret_value(),
+                allowed_hosts,
+                what="the webhook URL",
+                setting="ONBOARDING_NOTIFY_WEBHOOK_URL",
+            )
+        except OutboundRefused as refused:
+            raise ValueError(str(refused)) from None
         self._url = secret
         self._client = client
         self._token = token
         self._timeout = timeout
-        port = f":{parsed.port}" if parsed.port is not None else ""
-        self.where = f"{parsed.scheme}://{parsed.host}{port}"
+        self.where = where(parsed)
         """Where it sends, for messages: scheme, host and port only."""
 
     def __repr__(self) -> str:
@@ -121,31 +137,24 @@ class WebhookSender:
         if self._token is not None:
             headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
         try:
-            response = await self._client.post(
+            async with self._client.stream(
+                "POST",
                 self._url.get_secret_value(),
                 json=n.model_dump(mode="json", exclude={"link"}),
                 headers=headers,
                 timeout=self._timeout,
-            )
+                follow_redirects=False,
+            ) as response:
+                if not response.is_success:
+                    raise DeliveryFailed(
+                        f"webhook {self.where} answered HTTP {response.status_code}"
+                    )
+                body = await read_reply(response)
         except httpx.HTTPError as error:
             raise DeliveryFailed(
                 f"webhook {self.where} unreachable: {type(error).__name__}"
             ) from None
-        if not response.is_success:
-            raise DeliveryFailed(f"webhook {self.where} answered HTTP {response.status_code}")
-        return _reference(_webhook_reference(response) or f"webhook:{n.key}")
-
-
-def _webhook_reference(response: httpx.Response) -> str | None:
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        found = body.get("id")
-        if isinstance(found, str | int) and not isinstance(found, bool) and str(found):
-            return str(found)
-    return response.headers.get("x-request-id") or None
+        return _reference(reply_reference(body, response.headers) or f"webhook:{n.key}")
 
 
 class SmtpSender:

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notify.mailbox import MailboxSender
+from notify.outbound import HOSTS_VARIABLE, HostList, OutboundRefused, check_outbound, parse_hosts
 from notify.senders import DEFAULT_TIMEOUT_SECONDS, LogSender, Sender, SmtpSender, WebhookSender
 
 
@@ -21,7 +22,9 @@ class NotifySettings(BaseSettings):
     `build_senders`).
     """
 
-    model_config = SettingsConfigDict(env_prefix="ONBOARDING_NOTIFY_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ONBOARDING_NOTIFY_", extra="ignore", populate_by_name=True
+    )
 
     webhook_url: SecretStr | None = None
     """Webhook that receives each notification as JSON (`ONBOARDING_NOTIFY_WEBHOOK_URL`);
@@ -37,11 +40,25 @@ class NotifySettings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     """Upgrade to TLS with STARTTLS (certificate verified) before logging in and sending."""
-    timeout_seconds: float = Field(default=DEFAULT_TIMEOUT_SECONDS, gt=0)
+    timeout_seconds: float = Field(default=DEFAULT_TIMEOUT_SECONDS, gt=0, le=300)
     """Timeout of each delivery attempt's network operations."""
     mailbox_dir: Path | None = None
     """A folder that receives each notification as a JSON file (`onboard dev` sets it;
     development and tests only)."""
+    outbound_hosts: HostList = Field(
+        default_factory=list,
+        validation_alias=HOSTS_VARIABLE,
+    )
+    """The outbound allow-list (`ONBOARDING_OUTBOUND_HOSTS`, shared with `onboard export
+    --webhook`): the webhook's host must be on it unless it is loopback."""
+
+    @field_validator("outbound_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> list[str]:
+        try:
+            return parse_hosts(value)
+        except ValueError as error:
+            raise ValueError(f"{HOSTS_VARIABLE}: {error}") from None
 
     @field_validator(
         "webhook_url",
@@ -59,6 +76,16 @@ class NotifySettings(BaseSettings):
 
     @model_validator(mode="after")
     def _complete(self) -> NotifySettings:
+        if self.webhook_url is not None:
+            try:
+                check_outbound(
+                    self.webhook_url.get_secret_value(),
+                    self.outbound_hosts,
+                    what="the webhook URL",
+                    setting="ONBOARDING_NOTIFY_WEBHOOK_URL",
+                )
+            except OutboundRefused as refused:
+                raise ValueError(str(refused)) from None
         if self.smtp_host and not self.smtp_from:
             raise ValueError("ONBOARDING_NOTIFY_SMTP_FROM is required with an SMTP host")
         if (self.smtp_username is None) != (self.smtp_password is None):
@@ -73,8 +100,10 @@ def build_senders(settings: NotifySettings, http: httpx.AsyncClient) -> list[Sen
     """Return the configured senders, in the order they are tried.
 
     The webhook comes first, SMTP second (a fallback when both are set). With neither
-    configured, the only sender is a `LogSender`, so development and demos work without
-    a mail server.
+    configured, the mailbox folder stands in for a mail server (`onboard dev` sets one:
+    customers' links land there), else a `LogSender`, so development and demos work
+    without one. The mailbox is never a fallback of a real channel: a failing webhook is
+    retried until it delivers, not quietly written to a local folder.
 
     Args:
         settings: The notification settings.
@@ -91,6 +120,7 @@ def build_senders(settings: NotifySettings, http: httpx.AsyncClient) -> list[Sen
                 http,
                 token=settings.webhook_token,
                 timeout=settings.timeout_seconds,
+                allowed_hosts=settings.outbound_hosts,
             )
         )
     if settings.smtp_host:
@@ -106,6 +136,6 @@ def build_senders(settings: NotifySettings, http: httpx.AsyncClient) -> list[Sen
                 timeout=settings.timeout_seconds,
             )
         )
-    if settings.mailbox_dir is not None:
+    if not senders and settings.mailbox_dir is not None:
         senders.append(MailboxSender(settings.mailbox_dir))
     return senders or [LogSender()]

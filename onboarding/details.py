@@ -6,6 +6,8 @@ from datetime import datetime
 
 from onboarding.status import OnboardingStatus
 from onboarding.steps import STEP_TITLES
+from onboarding.text import escape_markdown as md
+from onboarding.text import markdown_code
 
 
 def _at(moment: datetime | None) -> str:
@@ -13,25 +15,29 @@ def _at(moment: datetime | None) -> str:
 
 
 def current_details(status: OnboardingStatus) -> str:
-    """A checklist of the nine steps with status, times and actors, and who is awaited."""
+    """A checklist of the nine steps with status, times and actors, and who is awaited.
+
+    Every text that came from people or the platform (names, e-mails, reasons) is
+    escaped: it shows as written and adds no line, link or emphasis of its own.
+    """
+    owner = md(status.owner) if status.owner else "_not assigned_"
     lines = [
-        f"**{status.tenant_name}** · state **{status.state.value}** · "
-        f"owner {status.owner or '_not assigned_'}",
+        f"**{md(status.tenant_name)}** · state **{md(status.state.value)}** · owner {owner}",
         "",
         "| step | status | started | finished | actors |",
         "|---|---|---|---|---|",
     ]
     for step in status.steps:
         lines.append(
-            f"| {STEP_TITLES[step.key]} | **{step.status.value}** | "
-            f"{_at(step.started_at)} | {_at(step.completed_at)} | {', '.join(step.actors)} |"
+            f"| {md(STEP_TITLES[step.key])} | **{md(step.status.value)}** | "
+            f"{_at(step.started_at)} | {_at(step.completed_at)} | {md(', '.join(step.actors))} |"
         )
     if status.current_step is not None:
         current = status.step(status.current_step)
         if current.blocked_reason:
-            lines += ["", f"**Blocked:** {current.blocked_reason}"]
+            lines += ["", f"**Blocked:** {md(current.blocked_reason)}"]
         elif current.waiting_for:
-            lines += ["", f"**Awaiting:** {current.waiting_for}"]
+            lines += ["", f"**Awaiting:** {md(current.waiting_for)}"]
     if status.gates:
         lines += [
             "",
@@ -40,9 +46,10 @@ def current_details(status: OnboardingStatus) -> str:
         ]
         for gate in status.gates:
             due = _at(gate.due_at) + (" **overdue**" if gate.overdue else "")
+            notified = md(", ".join(gate.notified))
             lines.append(
-                f"| {gate.title} (`{gate.gate}`) | {due} | {gate.reminders_sent} | "
-                f"{gate.escalation_level} | {', '.join(gate.notified)} |"
+                f"| {md(gate.title)} (`{markdown_code(gate.gate)}`) | {due} | "
+                f"{gate.reminders_sent} | {gate.escalation_level} | {notified} |"
             )
     if status.go_live_at:
         lines += [

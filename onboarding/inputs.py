@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from onboarding.contract import Email
+from onboarding.limits import NOTE_MAX, FeedbackText, Note
+from onboarding.links import EvidenceLink
 from onboarding.steps import EnablementItem, SignOffGate, StepKey
+from onboarding.text import SafeLine, check_lines
 
 
 class InputName(StrEnum):
@@ -49,30 +53,21 @@ class RecordEnablement(_Input):
     """Record one customer-enablement item with its evidence (PHASE-33 Step 6)."""
 
     item: EnablementItem
-    evidence: str = Field(min_length=1, max_length=2000)
-    """Link to the recording, document or ticket: no verbal-only enablement."""
-
-    @field_validator("evidence")
-    @classmethod
-    def _is_link(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError(
-                "evidence must be a link (https://...) to a recording, document or ticket"
-            )
-        return value
+    evidence: EvidenceLink
+    """An https link to the recording, document or ticket: no verbal-only enablement."""
 
 
 class SignOff(_Input):
     """A go-live sign-off (PHASE-33 Step 7)."""
 
     gate: SignOffGate
-    note: str | None = Field(default=None, max_length=2000)
+    note: Note | None = None
 
 
 class Feedback(_Input):
     """Customer feedback captured in the post-onboarding review."""
 
-    text: str = Field(min_length=1, max_length=10_000)
+    text: FeedbackText
 
 
 class RetryStep(_Input):
@@ -85,8 +80,8 @@ class RequestDeviation(_Input):
     """Ask to pass over one blocked check; a second person must approve it."""
 
     step: StepKey
-    check: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=10, max_length=2000)
+    check: SafeLine = Field(min_length=1, max_length=64)
+    reason: Annotated[str, Field(min_length=10, max_length=NOTE_MAX), AfterValidator(check_lines)]
     """Why passing it over is acceptable, in words an auditor can judge."""
 
 
@@ -94,7 +89,7 @@ class DecideDeviation(_Input):
     """Approve or reject a requested deviation (a platform_approver, not the requester)."""
 
     deviation_id: str = Field(min_length=1, max_length=16, pattern=r"^DEV-[0-9]{1,6}$")
-    note: str | None = Field(default=None, max_length=2000)
+    note: Note | None = None
 
 
 class ApproveDeviation(DecideDeviation):
@@ -108,11 +103,11 @@ class RejectDeviation(DecideDeviation):
 class MoveDeadline(_Input):
     """Move an open gate's deadline; its reminders and escalations follow (the owner only)."""
 
-    gate: str = Field(min_length=1, max_length=64)
+    gate: SafeLine = Field(min_length=1, max_length=64)
     """The gate's id, as `onboard status` lists it (e.g. `sign-off:customer`)."""
     due: AwareDatetime
     """The new deadline, with its time zone; must be in the future."""
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Note | None = None
 
 
 class LinkRefused(_Input):
@@ -121,10 +116,10 @@ class LinkRefused(_Input):
     Only the approvals service may send it; `by` is the admin the link was sent to.
     """
 
-    gate: str = Field(min_length=1, max_length=64)
-    attempted_as: str = Field(min_length=1, max_length=254)
+    gate: SafeLine = Field(min_length=1, max_length=64)
+    attempted_as: SafeLine = Field(min_length=1, max_length=254)
     """The address the person redeeming it gave."""
-    reason: str = Field(min_length=1, max_length=500)
+    reason: SafeLine = Field(min_length=1, max_length=500)
 
 
 class Receipt(BaseModel):

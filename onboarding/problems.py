@@ -7,11 +7,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from onboarding.contract import Contract
+from onboarding.limits import CONTRACT_FILE_MAX_BYTES, ROSTER_FILE_MAX_BYTES
 from onboarding.roster import Roster
+from onboarding.yamlfile import YamlRefused, load_mapping
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,8 +31,15 @@ _FIXES = {
     "greater_than": "use a positive number",
     "int_parsing": "write a whole number",
     "int_type": "write a whole number",
+    "int_from_float": "write a whole number",
     "bool_parsing": "write true or false",
+    "bool_type": "write true or false",
+    "less_than_equal": "stay within the limit (docs/contract.md lists every limit)",
+    "too_long": "list fewer (docs/contract.md lists every limit)",
+    "string_too_long": "shorten it (docs/contract.md lists every limit)",
 }
+MAX_PROBLEMS = 50
+"""Problems listed at once; a file with more gets one line saying how many were left out."""
 
 
 @dataclass(frozen=True)
@@ -58,57 +66,51 @@ class InputFileError(Exception):
 
 
 def problems_from(error: ValidationError) -> list[Problem]:
+    """Return one problem per validation error (at most `MAX_PROBLEMS`, then a count)."""
     found = []
-    for item in error.errors():
-        path = ".".join(str(part) for part in item["loc"]) or "(file)"
+    errors = error.errors(include_url=False, include_input=False)
+    for item in errors[:MAX_PROBLEMS]:
+        path = ".".join(str(part)[:80] for part in item["loc"]) or "(file)"
         message = item["msg"]
         if message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
         if item["type"] == "missing":
             message = "is missing"
         found.append(Problem(path, message, _FIXES.get(item["type"], "")))
+    if len(errors) > MAX_PROBLEMS:
+        left = len(errors) - MAX_PROBLEMS
+        found.append(Problem("(file)", f"has {left} more problem(s) not listed", "fix these first"))
     return found
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, max_bytes: int) -> dict[Any, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(
-            str(path), [Problem("(file)", "does not exist", "check the path")]
-        ) from None
-    except OSError as exc:
-        raise InputFileError(
-            str(path), [Problem("(file)", f"cannot be read: {exc.strerror}")]
-        ) from None
-    except UnicodeDecodeError:
-        raise InputFileError(
-            str(path), [Problem("(file)", "is not UTF-8 text", "save the file as UTF-8")]
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f"line {where.line + 1}" if where else "(file)"
-        raise InputFileError(str(path), [Problem(line, "is not valid YAML", str(exc))]) from None
-    if not isinstance(data, dict):
-        raise InputFileError(str(path), [Problem("(file)", "is not a YAML mapping", "")])
-    return data
+        return load_mapping(path, max_bytes)
+    except YamlRefused as exc:
+        raise InputFileError(str(path), [Problem(exc.where, exc.message, exc.fix)]) from None
 
 
-def _load(model: type[M], path: Path, context: dict[str, Any] | None = None) -> M:
-    data = _read_yaml(path)
+def _load(model: type[M], path: Path, max_bytes: int, context: dict[str, Any] | None = None) -> M:
+    data = _read_yaml(path, max_bytes)
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise InputFileError(str(path), problems_from(exc)) from None
+    except RecursionError:
+        raise InputFileError(
+            str(path), [Problem("(file)", "nests too deeply to check", "check the indentation")]
+        ) from None
 
 
 def load_contract(path: Path, today: date | None = None) -> Contract:
-    """Read and validate a contract file, or raise with every problem in it."""
-    return _load(Contract, path, {"today": today or date.today()})
+    """Read and validate a contract file, or raise with every problem in it.
+
+    The file is bounded (`limits.CONTRACT_FILE_MAX_BYTES`, depth, values) before it is
+    parsed, duplicate keys are refused, and every field is capped (docs/contract.md).
+    """
+    return _load(Contract, path, CONTRACT_FILE_MAX_BYTES, {"today": today or date.today()})
 
 
 def load_roster(path: Path) -> Roster:
     """Read and validate a roster file, or raise with every problem in it."""
-    return _load(Roster, path)
+    return _load(Roster, path, ROSTER_FILE_MAX_BYTES)

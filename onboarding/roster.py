@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from onboarding.contract import Email
 from onboarding.keys import PublicKeyText
+from onboarding.limits import ROSTER_PEOPLE_MAX, ROSTER_ROLES_MAX, PersonName
 
 
 class Role(StrEnum):
@@ -19,17 +20,16 @@ class Role(StrEnum):
     SUPPORT_LEAD = "support_lead"
 
 
-MAX_KEYS = 8
+MAX_KEYS = 4
 """Public keys one person may have on the roster at once (rotation needs two)."""
-MAX_PEOPLE = 1000
 
 
 class Person(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=200)
+    name: PersonName
     email: Email
-    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    roles: list[Role] = Field(min_length=1, max_length=ROSTER_ROLES_MAX)
     public_keys: list[PublicKeyText] = Field(default_factory=list, max_length=MAX_KEYS)
     """Their Ed25519 public keys (`onboard keygen` prints one). Someone without a key can do
     nothing: every input must be signed. Several keys let one be rotated in before the old
@@ -42,13 +42,20 @@ class Person(BaseModel):
             raise ValueError("lists the same public key twice")
         return value
 
+    @field_validator("roles")
+    @classmethod
+    def _distinct_roles(cls, value: list[Role]) -> list[Role]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists the same role twice")
+        return value
+
 
 class Roster(BaseModel):
     """Everyone at LocalizeVideos who may act in an onboarding, with their roles."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    people: list[Person] = Field(min_length=1, max_length=MAX_PEOPLE)
+    people: list[Person] = Field(min_length=1, max_length=ROSTER_PEOPLE_MAX)
 
     @field_validator("people")
     @classmethod

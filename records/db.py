@@ -24,6 +24,29 @@ _MIGRATION_LOCK_KEY = 3_300_033
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
 
+SUPPORTED_URLS = {"sqlite": {"pysqlite"}, "postgresql": {"psycopg"}}
+"""Backends and drivers of the records store (the driver may be left out for SQLite)."""
+
+
+def check_url(url: str) -> str:
+    """Return the URL if the records store can use it, else raise a ValueError saying which
+    URLs it takes (the URL itself is not repeated: it may hold a password)."""
+    from sqlalchemy.exc import ArgumentError
+
+    hint = "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+    try:
+        parsed = make_url(url.strip())
+    except (ArgumentError, ValueError):
+        raise ValueError(f"is not a database URL; {hint}") from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    drivers = SUPPORTED_URLS.get(backend)
+    if drivers is None or driver not in drivers:
+        raise ValueError(
+            f"uses {parsed.drivername}, which the records store does not support; {hint}"
+        )
+    return url.strip()
+
+
 def default_url(data_dir: Path | str) -> str:
     """Return the default records URL: a SQLite file `records.db` in the data directory."""
     return f"sqlite:///{Path(data_dir).expanduser().resolve() / 'records.db'}"

@@ -6,11 +6,15 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from onboarding.text import BIDI_CONTROLS, REPLACEMENT, is_control
+
 DATE_FORMAT = "YYYY-MM-DD HH:mm:ss"
 """Mermaid's `dateFormat` (dayjs tokens), to the second."""
 
 _PY_FORMAT = "%Y-%m-%d %H:%M:%S"
-_UNSAFE = re.compile(r"[:;#\n\r]+")
+_UNSAFE = re.compile(r"[:;#%`<>{}\\\s]+")
+"""Mermaid ends a task name at ':' and starts comments at '#', ';' or '%%'; a backtick
+could close the Markdown fence the chart sits in; any whitespace run is one space."""
 
 
 def gantt(evidence: dict[str, Any]) -> str:
@@ -75,5 +79,6 @@ def _when(iso: str) -> str:
 
 
 def _label(text: str) -> str:
-    """Mermaid ends a task name at ':' and starts comments at '#' or ';'."""
-    return _UNSAFE.sub(" ", text).strip() or "-"
+    """Return text safe as a Mermaid title, section or task name: one line, no syntax."""
+    visible = "".join(REPLACEMENT if is_control(c) or c in BIDI_CONTROLS else c for c in text)
+    return _UNSAFE.sub(" ", visible).strip() or "-"

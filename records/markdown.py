@@ -6,8 +6,10 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
+from documents.markdown import Markdown, markdown_environment
+from onboarding.text import escape_markdown
 from records.gantt import gantt
 
 TEMPLATE = "evidence.md.j2"
@@ -23,7 +25,7 @@ def render_markdown(evidence: dict[str, Any]) -> str:
     template = _environment().get_template(TEMPLATE)
     return template.render(
         e=evidence,
-        gantt=gantt(evidence),
+        gantt=Markdown(gantt(evidence)),
         contract_rows=contract_rows(evidence.get("contract") or {}),
     )
 
@@ -68,21 +70,20 @@ def contract_rows(contract: dict[str, Any]) -> list[tuple[str, Any]]:
     ]
 
 
-def cell(value: Any) -> str:
-    """Return a value as the text of one Markdown table cell (pipes and HTML escaped)."""
+def cell(value: Any) -> Markdown:
+    """Return a value as the text of one Markdown table cell: escaped, lines as ``<br>``."""
     if value is None or value == "" or value == []:
-        return NONE
+        return Markdown(NONE)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return Markdown("yes" if value else "no")
     if isinstance(value, list):
-        return ", ".join(cell(v) for v in value)
+        return Markdown(", ".join(cell(v) for v in value))
     if isinstance(value, dict):
         value = json.dumps(value, sort_keys=True, separators=(", ", ": "))
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>")
+    return Markdown(escape_markdown(value, multiline=True))
 
 
-def contact(value: Any) -> str:
+def contact(value: Any) -> Markdown:
     """Return a contact (`name`, `email`, `phone`) as one line, or any other value as a cell."""
     if not isinstance(value, dict):
         return cell(value)
@@ -91,10 +92,10 @@ def contact(value: Any) -> str:
     return cell(" ".join(str(p) for p in parts if p))
 
 
-def as_json(value: Any) -> str:
+def as_json(value: Any) -> Markdown:
     """Return a value as compact JSON for a table cell (None shows as absent)."""
     if value is None:
-        return NONE
+        return Markdown(NONE)
     return cell(json.dumps(value, sort_keys=True, separators=(", ", ": ")))
 
 
@@ -105,15 +106,4 @@ def _joined(*parts: Any) -> str | None:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("records", "templates"),
-        undefined=StrictUndefined,
-        autoescape=False,  # Markdown, not HTML: `cell` escapes what matters.
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    environment.filters["cell"] = cell
-    environment.filters["as_json"] = as_json
-    environment.filters["contact"] = contact
-    return environment
+    return markdown_environment("records", cell=cell, as_json=as_json, contact=contact)

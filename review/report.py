@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from jinja2 import Environment
 
-from documents.markdown import INLINE_SPECIAL, markdown_environment
+from documents.markdown import Markdown, markdown_environment
 from onboarding.contract import Contract
 from onboarding.policy import REVIEW_LIMIT
 from onboarding.review import ReviewFindings, percentage
+from onboarding.text import escape_markdown
 
 TEMPLATE = "report.md.j2"
-
-_BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 
 
 def render_review_report(
@@ -71,14 +69,10 @@ def render_review_report(
     )
 
 
-def blockquote(value: object) -> str:
+def blockquote(value: object) -> Markdown:
     """Return text as a Markdown block quote, line breaks kept and markup escaped."""
-    lines = str(value).strip().splitlines() or [""]
-    quoted = []
-    for line in lines:
-        escaped = _BLOCK_START.sub(r"\1\\\2", INLINE_SPECIAL.sub(r"\\\1", line.rstrip()))
-        quoted.append(f"> {escaped}" if escaped else ">")
-    return "\n".join(quoted)
+    lines = escape_markdown(value, multiline=True).split("<br>")
+    return Markdown("\n".join(f"> {line}" if line else ">" for line in lines))
 
 
 def timestamp(value: datetime) -> str:

@@ -44,6 +44,7 @@ def create_app(settings: SandboxSettings) -> FastAPI:
         limiter=RateLimiter(),
         stats=RequestStats(),
         token_secret=secret.encode(),
+        admin_key=settings.resolved_admin_key(),
     )
 
     @asynccontextmanager

@@ -19,3 +19,5 @@ class PlatformContext:
     limiter: RateLimiter
     stats: RequestStats
     token_secret: bytes
+    admin_key: str
+    """The bearer key of the admin API (the configured one or the data directory's)."""

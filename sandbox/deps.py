@@ -43,7 +43,7 @@ def _bearer(authorization: str | None) -> str | None:
 def require_admin(ctx: Ctx, authorization: Annotated[str | None, Header()] = None) -> None:
     """Refuse (401) a request without the admin API key."""
     given = _bearer(authorization)
-    expected = ctx.settings.admin_key.get_secret_value()
+    expected = ctx.admin_key
     if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(
             status_code=401,

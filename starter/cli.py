@@ -7,6 +7,7 @@ Exit codes: 0 done, 1 refused (bad input, not allowed, not open yet), 2 usage or
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import sys
@@ -37,12 +38,13 @@ from onboarding.inputs import (
 )
 from onboarding.problems import InputFileError, load_contract, problems_from
 from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
+from onboarding.text import escape_terminal
 from starter import codec_cli, keys_cli, ops, records_cli, render, report_cli
 from starter.approvals_client import redeem_link
 from starter.errors import CliError, ExitCode
 from starter.sandbox_cli import sandbox_app
 from starter.signing import print_signal, sign_input, staff_signer
-from worker.client import connect
+from worker.client import TemporalUnreachable, connect
 from worker.config import InvalidSettings, Settings, load_settings
 from worker.keys import MissingKey
 
@@ -66,8 +68,8 @@ deviation_app = typer.Typer(
 )
 app.add_typer(deviation_app, name="deviation")
 
-out = Console(soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True, markup=False)
+out = Console(soft_wrap=True, markup=False, emoji=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False)
 
 Actor = Annotated[
     str,
@@ -140,10 +142,10 @@ def _receipt(
         client, _ = await _client()
         receipt = await ops.send_input(client, tenant, envelope)
         if as_json:
-            out.print_json(receipt.model_dump_json())
+            out.print_json(receipt.model_dump_json(), ensure_ascii=True)
         else:
             prefix = "already recorded: " if receipt.already_recorded else "accepted: "
-            out.print(prefix + receipt.message)
+            out.print(prefix + escape_terminal(receipt.message))
 
     _run(send())
 
@@ -175,7 +177,7 @@ def start(
         if as_json:
             out.print_json(json.dumps({"workflow_id": handle.id, "web_ui": link}))
         else:
-            out.print(f"started {handle.id} for {contract.tenant.name}")
+            out.print(f"started {handle.id} for {escape_terminal(contract.tenant.name)}")
             out.print(f"watch: onboard status {contract.tenant.id}   web: {link}")
 
     _run(go())
@@ -193,7 +195,7 @@ def status(
         client, _ = await _client()
         current = await ops.get_status(client, tenant)
         if as_json:
-            out.print_json(current.model_dump_json())
+            out.print_json(current.model_dump_json(), ensure_ascii=True)
         elif watch:
             await render.watch_status(out, current, lambda: ops.get_status(client, tenant))
         else:
@@ -231,7 +233,7 @@ def list_(
         client, _ = await _client()
         rows = await ops.list_onboardings(client, query)
         if as_json:
-            out.print_json(json.dumps([r.model_dump() for r in rows]))
+            out.print_json(json.dumps([r.model_dump() for r in rows]), ensure_ascii=True)
         else:
             render.print_list(out, rows)
 
@@ -539,11 +541,24 @@ def main(argv: list[str] | None = None) -> None:
 
 def run_failed(exc: CliError) -> int:
     """Print a user-facing failure (a sentence and its details) and return its exit code."""
-    # markup=False / Text: messages carry file names and user input, never rich markup
-    err.print(Text.assemble(("error:", "bold red"), " ", exc.message), highlight=False)
+    # markup=False / Text: messages carry file names and user input, never rich markup;
+    # escape_terminal: nor an escape sequence or bidi override that would act on the terminal
+    message = escape_terminal(exc.message)
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False)
     for line in exc.details:
-        err.print(f"  - {line}", highlight=False, markup=False)
+        err.print(f"  - {escape_terminal(line)}", highlight=False, markup=False)
     return int(exc.code)
+
+
+def _show_usage_error(exc: Any) -> None:
+    """Print click's own usage error (it quotes the arguments given) with escapes made inert."""
+    shown = io.StringIO()
+    show = getattr(exc, "show", None)
+    if callable(show):
+        show(file=shown)
+    else:
+        shown.write(f"Error: {exc.format_message()}\n")
+    sys.stderr.write(escape_terminal(shown.getvalue(), multiline=True))
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -559,6 +574,8 @@ def run(argv: list[str] | None = None) -> int:
         )
     except MissingKey as exc:
         return run_failed(CliError(f"a key is missing: {exc}", ExitCode.USAGE))
+    except TemporalUnreachable as exc:  # a service that waited for Temporal in vain
+        return run_failed(CliError(str(exc), ExitCode.UNAVAILABLE))
     except CliError as exc:
         return run_failed(exc)
     except PayloadDecryptionError as exc:  # a payload this key ring cannot open
@@ -570,14 +587,10 @@ def run(argv: list[str] | None = None) -> int:
         err.print("aborted")
         return 130
     except click.ClickException as exc:  # typer < 0.26 raises click's own exceptions
-        exc.show()
+        _show_usage_error(exc)
         return int(exc.exit_code)
     except typer.TyperException as exc:  # typer >= 0.26 raises those of its vendored click
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            err.print(f"Error: {exc.format_message()}", highlight=False, markup=False)
+        _show_usage_error(exc)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         return 130

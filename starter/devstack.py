@@ -25,6 +25,7 @@ from typing import IO
 from codec.devsecrets import DevSecrets, ensure_dev_secrets
 from codec.settings import CodecSettings
 from onboarding import search
+from sandbox.keys import KeyFileError, ensure_admin_key
 from starter.devkeys import StackKeys, prepare_keys
 from starter.stackfile import AlreadyRunning, Process, StackFile
 
@@ -151,11 +152,18 @@ class DevStack:
         """The payload keys of this stack, for an in-process `connect`."""
         return CodecSettings(key_file=self.secrets.key_file, keys=None, active_key=None)
 
+    @property
+    def admin_key(self) -> str:
+        """The sandbox's admin key: random, made once per data dir (DATA/sandbox/admin-key,
+        0600), given to the sandbox and to the worker as its platform key."""
+        return ensure_admin_key(self.data_dir / "sandbox")
+
     def client_env(self) -> dict[str, str]:
         """Variables that point a CLI or worker at this stack."""
         return {
             "TEMPORAL_ADDRESS": self.temporal_address,
             "ONBOARDING_PLATFORM_URL": self.platform_url,
+            "ONBOARDING_PLATFORM_API_KEY": self.admin_key,
             "ONBOARDING_UI_URL": self.ui_url,
             "ONBOARDING_DATA_DIR": str(self.data_dir),  # the records store lives here
             "ONBOARDING_PORTAL_URL": self.portal_url,
@@ -183,7 +191,10 @@ class DevStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
         try:
+            self.admin_key  # noqa: B018 - made (or checked) before any part starts
             self.leftovers = self.stack_file.claim()
+        except KeyFileError as exc:
+            raise StackError(str(exc)) from None
         except AlreadyRunning as exc:
             raise StackError(str(exc)) from None
         self._claimed = True
@@ -270,7 +281,11 @@ class DevStack:
             "--data-dir",
             str(self.data_dir / "sandbox"),
         ]
-        env = {"SANDBOX_PASSWORD_HASHING": self.sandbox_password_hashing, **_inherited_env()}
+        env = {
+            "SANDBOX_PASSWORD_HASHING": self.sandbox_password_hashing,
+            **_inherited_env(),
+            "SANDBOX_ADMIN_KEY": self.admin_key,
+        }
         self._spawn("sandbox", command, env)
         self._wait_for_port("sandbox", self.ports.sandbox, timeout=STARTUP_SECONDS)
 

@@ -32,6 +32,7 @@ from onboarding.policy import START, OnboardingInput, start_payload
 from onboarding.proof import Envelope, Proof
 from onboarding.status import OnboardingStatus, OutsideAction
 from onboarding.steps import CLOSED_OUTSIDE, OnboardingState, StepKey
+from onboarding.text import escape_markdown as md
 from starter.closure import CLOSED_BY_TEMPORAL, outside_action
 from starter.errors import CliError, ExitCode
 from workflows.onboarding import OnboardingWorkflow
@@ -68,14 +69,14 @@ async def start_onboarding(
                 ]
             ),
             static_summary=(
-                f"{contract.tenant.name} ({contract.tenant.id}): "
-                f"{contract.data_residency.region}, {terms.sla_tier.value} SLA"
+                f"{md(contract.tenant.name)} ({md(contract.tenant.id)}): "
+                f"{md(contract.data_residency.region)}, {md(terms.sla_tier.value)} SLA"
             ),
             static_details=(
-                f"**Contract** {terms.reference}, signed {terms.signed_on}  \n"
-                f"**Seats** {terms.seats}  \n**Features** {', '.join(terms.features)}  \n"
+                f"**Contract** {md(terms.reference)}, signed {terms.signed_on}  \n"
+                f"**Seats** {terms.seats}  \n**Features** {md(', '.join(terms.features))}  \n"
                 f"**Rate limit** {terms.api_rate_limit_per_minute}/min  \n"
-                f"**Admins** {', '.join(a.email for a in contract.contacts.admins)}"
+                f"**Admins** {md(', '.join(a.email for a in contract.contacts.admins))}"
             ),
             rpc_timeout=RPC_TIMEOUT,
         )

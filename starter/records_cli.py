@@ -22,26 +22,45 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from notify.outbound import OutboundSettings
+from onboarding.contract import TENANT_ID_PATTERN
 from onboarding.status import OutsideAction
+from onboarding.text import escape_markdown, escape_terminal
 from records.db import make_engine
 from records.errors import UnknownTenant
 from records.export import export_json, export_markdown
 from records.signing import RecordsSigner, RecordsVerifier
 from records.store import RecordsStore
 from starter import closure
-from starter.artifacts import commit_to_git, push_to_webhook, sha256
+from starter.artifacts import (
+    check_git_dir,
+    check_webhook,
+    commit_to_git,
+    push_to_webhook,
+    sha256,
+)
 from starter.errors import CliError, ExitCode
 from starter.verify_inputs import Anchor, InputCheck, check_inputs, workflow_anchor
 from worker.config import Settings, load_settings
 from worker.keys import MissingKey, records_signer, records_verifier
 
-out = Console(soft_wrap=True, markup=False, highlight=False)
-err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
 class ExportFormat(StrEnum):
     MD = "md"
     JSON = "json"
+
+
+def _tenant_id(tenant: str) -> str:
+    """The tenant argument, refused unless it is a tenant id (it names files and paths)."""
+    if not re.match(TENANT_ID_PATTERN, tenant):
+        raise CliError(
+            f"{tenant[:60]!r} is not a tenant id (3-40 characters of a-z, 0-9 and '-'); "
+            "`onboard list` shows the onboardings"
+        )
+    return tenant
 
 
 @contextmanager
@@ -93,16 +112,11 @@ def with_outside_notice(markdown: str, outside: OutsideAction | None) -> str:
     if outside is None:
         return markdown
     title, _, rest = markdown.partition("\n")
-    sentence = _markdown_escaped(outside.sentence())
+    sentence = escape_markdown(outside.sentence())
     notice = (
         f"> **{sentence[0].upper()}{sentence[1:]}**. The checklist below is the record up to then."
     )
     return f"{title}\n\n{notice}\n{rest}"
-
-
-def _markdown_escaped(text: str) -> str:
-    """Someone else's words (a terminate reason) as literal Markdown text."""
-    return re.sub(r"([\\`*_{}\[\]()<>#+!|~])", r"\\\1", text)
 
 
 def export(
@@ -126,6 +140,12 @@ def export(
     Each place it is stored (file, ticket, git) is recorded as an artifact of the
     onboarding when this machine holds the records key (the worker's host does).
     """
+    tenant = _tenant_id(tenant)
+    hosts = load_settings(OutboundSettings).outbound_hosts if webhook else []
+    if webhook:
+        check_webhook(webhook, hosts)  # refused before anything is written or sent
+    if git_dir is not None:
+        check_git_dir(git_dir)
     settings = load_settings(Settings)
     try:
         signer: RecordsSigner | None = records_signer(settings)
@@ -148,10 +168,13 @@ def export(
             text = with_outside_notice(export_markdown(store, tenant), outside)
         locations: list[str] = []
         if output is not None:
-            output.write_text(text, encoding="utf-8")
+            try:
+                output.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise CliError(f"cannot write {output}: {exc.strerror}") from None
             locations.append(str(output.resolve()))
         if webhook:
-            locations.append(push_to_webhook(webhook, tenant, fmt.value, text))
+            locations.append(push_to_webhook(webhook, tenant, fmt.value, text, hosts))
         if git_dir is not None:
             locations.append(commit_to_git(git_dir, tenant, fmt.value, text))
         digest = sha256(text)
@@ -171,9 +194,9 @@ def export(
                 f"artifact:{tenant}:{digest}:{location}",
             )
     if not locations:
-        out.print(text, end="")
+        out.print(escape_terminal(text, multiline=True), end="")
     for location in locations:
-        out.print(f"stored evidence.{fmt.value} ({digest[:12]}) at {location}")
+        out.print(f"stored evidence.{fmt.value} ({digest[:12]}) at {escape_terminal(location)}")
 
 
 def verify(
@@ -187,6 +210,7 @@ def verify(
 ) -> None:
     """Check the record: hash chain, records-key signatures, the head against the workflow
     (or an export's), and every accepted input's own signature; exit 5 on tampering."""
+    tenant = _tenant_id(tenant)
     settings = load_settings(Settings)
     verifier = records_verifier(settings)
     if verifier is None:
@@ -218,7 +242,7 @@ def verify(
     if not result.ok:
         raise CliError(
             f"the record of {tenant} was altered: entry {result.first_bad_seq} is the first "
-            f"bad one ({result.reason})",
+            f"bad one ({escape_terminal(result.reason)})",
             ExitCode.TAMPERED,
         )
     by_seq = {e.seq: e for e in snapshot.entries}

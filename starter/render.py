@@ -13,10 +13,13 @@ from rich.text import Text
 
 from onboarding.status import OnboardingStatus
 from onboarding.steps import STEP_TITLES, StepStatus
+from onboarding.text import escape_terminal as t
 from starter.ops import ListedOnboarding
 
 # User-supplied text (names, evidence links, reasons) is never parsed as Rich markup: the
-# consoles run with markup off, and styling is applied through Text objects only.
+# consoles run with markup off, and styling is applied through Text objects only. It is
+# also passed through `t` (escape_terminal): an escape sequence, a carriage return or a
+# bidi override in it prints as visible \x1b / \u202e, never acts on the terminal.
 _MARKS = {
     StepStatus.PENDING: Text("pending", style="dim"),
     StepStatus.RUNNING: Text("running", style="cyan"),
@@ -33,15 +36,15 @@ def when(moment: datetime | None) -> str:
 
 def status_table(status: OnboardingStatus) -> Table:
     table = Table(
-        title=f"{status.tenant_name} ({status.tenant_id}): {status.state.value}",
-        caption=f"owner: {status.owner or 'not assigned'}  |  go-live: {when(status.go_live_at)}"
-        f"  |  review due: {when(status.review_due_at)}",
+        title=f"{t(status.tenant_name)} ({t(status.tenant_id)}): {status.state.value}",
+        caption=f"owner: {t(status.owner or 'not assigned')}  |  "
+        f"go-live: {when(status.go_live_at)}  |  review due: {when(status.review_due_at)}",
     )
     for column in ("step", "status", "started", "finished", "actors", "notes"):
         table.add_column(column, overflow="fold")
     for step in status.steps:
         notes = step.blocked_reason or step.waiting_for or ""
-        failed = [c.name for c in step.checks if not c.passed]
+        failed = [t(c.name) for c in step.checks if not c.passed]
         passed = sum(c.passed for c in step.checks)
         if step.checks and not notes:
             notes = f"{passed}/{len(step.checks)} checks passed"
@@ -52,8 +55,8 @@ def status_table(status: OnboardingStatus) -> Table:
             _MARKS[step.status],
             when(step.started_at),
             when(step.completed_at),
-            ", ".join(step.actors),
-            notes,
+            t(", ".join(step.actors)),
+            t(notes),
         )
     return table
 
@@ -92,44 +95,52 @@ def status_lines(status: OnboardingStatus) -> list[Text]:
         lines.append(Text("  " + sentence[0].upper() + sentence[1:], style=style))
     for g in status.gates:
         late = ("  OVERDUE", "bold red") if g.overdue else ""
-        moved = f", moved by {g.deadline_moved_by}" if g.deadline_moved_by else ""
+        moved = f", moved by {t(g.deadline_moved_by)}" if g.deadline_moved_by else ""
         lines.append(
             Text.assemble(
                 "  ",
                 ("gate", "yellow"),
-                f" {g.gate}: awaiting {g.awaiting}, opened {when(g.opened_at)}, "
+                f" {t(g.gate)}: awaiting {t(g.awaiting)}, opened {when(g.opened_at)}, "
                 f"due {when(g.due_at)}{moved}",
                 late,
             )
         )
         chased = f"    reminders sent {g.reminders_sent}, escalation level {g.escalation_level}"
         if g.notified:
-            chased += f", notified {', '.join(g.notified)}"
+            chased += f", notified {t(', '.join(g.notified))}"
         if g.next_notice_at:
             chased += f"; next notice {when(g.next_notice_at)}"
         lines.append(Text(chased))
     for s in status.sign_offs:
-        lines.append(Text.assemble("  sign-off ", (s.gate, "bold"), f" by {s.by} at {when(s.at)}"))
+        lines.append(
+            Text.assemble("  sign-off ", (t(s.gate), "bold"), f" by {t(s.by)} at {when(s.at)}")
+        )
     for e in status.enablement:
         lines.append(
             Text.assemble(
-                "  enablement ", (e.item, "bold"), f" by {e.by} at {when(e.at)}: {e.evidence}"
+                "  enablement ",
+                (t(e.item), "bold"),
+                f" by {t(e.by)} at {when(e.at)}: {t(e.evidence)}",
             )
         )
     for d in status.deviations:
-        decided = f", {d.state} by {d.decided_by} at {when(d.decided_at)}" if d.decided_by else ""
+        decided = (
+            f", {t(d.state)} by {t(d.decided_by)} at {when(d.decided_at)}" if d.decided_by else ""
+        )
         lines.append(
             Text.assemble(
                 "  ",
                 ("deviation", "magenta"),
-                f" {d.id} {d.step.value}/{d.check} requested by {d.requested_by}: {d.reason}"
-                f" [{d.state}{decided}]",
+                f" {t(d.id)} {d.step.value}/{t(d.check)} requested by {t(d.requested_by)}: "
+                f"{t(d.reason)} [{t(d.state)}{decided}]",
             )
         )
     for r in status.refused:
         lines.append(
             Text.assemble(
-                "  ", ("refused", "red"), f" {r.input} from {r.by} at {when(r.at)}: {r.reason}"
+                "  ",
+                ("refused", "red"),
+                f" {t(r.input)} from {t(r.by)} at {when(r.at)}: {t(r.reason)}",
             )
         )
     return lines
@@ -144,12 +155,17 @@ def print_list(console: Console, rows: list[ListedOnboarding]) -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(
-            row.tenant_id,
-            row.state,
-            row.current_step,
-            row.owner or "-",
-            row.region or "-",
-            row.sla_tier or "-",
-            row.started_at[:19],
+            *(
+                t(cell)
+                for cell in (
+                    row.tenant_id,
+                    row.state,
+                    row.current_step,
+                    row.owner or "-",
+                    row.region or "-",
+                    row.sla_tier or "-",
+                    row.started_at[:19],
+                )
+            )
         )
     console.print(table)

@@ -17,8 +17,10 @@ import httpx
 import typer
 from pydantic import ValidationError
 
+from onboarding.text import escape_terminal
+from sandbox.keys import KeyFileError, admin_key_path, read_admin_key
+
 DEFAULT_PLATFORM_URL = "http://127.0.0.1:8400"
-DEFAULT_PLATFORM_API_KEY = "sandbox-admin-key"
 TIMEOUT_S = 10.0
 
 sandbox_app = typer.Typer(
@@ -30,7 +32,8 @@ sandbox_app = typer.Typer(
 
 
 def _fail(sentence: str, code: int = 1) -> NoReturn:
-    typer.echo(sentence, err=True)
+    # The sentence may quote the platform's answer: printed inert (escape_terminal).
+    typer.echo(escape_terminal(sentence), err=True)
     raise typer.Exit(code)
 
 
@@ -71,10 +74,29 @@ def _answer(response: httpx.Response) -> Any:
     return data
 
 
+def _admin_key() -> str:
+    """ONBOARDING_PLATFORM_API_KEY, else the key `onboard dev` generated in its data dir."""
+    key = os.environ.get("ONBOARDING_PLATFORM_API_KEY", "").strip()
+    if key:
+        return key
+    data_dir = Path(os.environ.get("ONBOARDING_DATA_DIR", ".onboarding")) / "sandbox"
+    try:
+        found = read_admin_key(data_dir)
+    except KeyFileError as exc:
+        _fail(f"{exc}; or set ONBOARDING_PLATFORM_API_KEY to the sandbox's admin key.", code=2)
+    if found is None:
+        _fail(
+            f"No admin key: set ONBOARDING_PLATFORM_API_KEY to the sandbox's admin key (kept in "
+            f"{admin_key_path(data_dir)} by `onboard dev`, or in the --data-dir of "
+            "`onboard sandbox`), or ONBOARDING_DATA_DIR to the stack's data directory.",
+            code=2,
+        )
+    return found
+
+
 def _request(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     """Call the sandbox admin API; any failure ends the command with one clear sentence."""
-    key = os.environ.get("ONBOARDING_PLATFORM_API_KEY", DEFAULT_PLATFORM_API_KEY)
-    response = _send(method, path, body, key)
+    response = _send(method, path, body, _admin_key())
     if response.status_code == 401:
         _fail(
             f"The sandbox at {_platform_url()} refused the API key; set "
@@ -128,13 +150,23 @@ def run_sandbox(
         settings = SandboxSettings(**{k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        _fail(f"The sandbox settings are invalid ({problems}); fix the option or SANDBOX_* value.")
+        _fail(
+            f"The sandbox settings are invalid ({problems}); fix the option or SANDBOX_* value.",
+            code=2,
+        )
     address = f"http://{settings.host}:{settings.port}"
     typer.echo(
         f"Sandbox platform on {address} (data in {settings.resolved_data_dir}); Ctrl+C stops it."
     )
     if settings.password_hashing == "cheap":
         typer.echo("Password hashing is cheap (a dev or test stack); the default is strong.")
+    if settings.admin_key is None:
+        try:
+            settings.resolved_admin_key()
+        except KeyFileError as exc:
+            _fail(str(exc), code=2)
+        where = admin_key_path(settings.resolved_data_dir)
+        typer.echo(f"Admin key in {where} (give it to the worker as ONBOARDING_PLATFORM_API_KEY).")
     try:
         serve(settings)
     except SystemExit as exc:

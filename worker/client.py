@@ -10,12 +10,14 @@ Where Temporal is comes from `temporalio.envconfig`: the TOML profile file
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import structlog
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
@@ -178,3 +180,38 @@ async def connect(
         runtime=runtime,
         interceptors=interceptors,
     )
+
+
+class TemporalUnreachable(RuntimeError):
+    """Temporal did not answer within the wait a long-running service allows."""
+
+
+async def connect_waiting(
+    profile: ClientConfigProfile,
+    wait_seconds: float = 60.0,
+    *,
+    worker: bool = False,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
+    """`connect`, waiting for a server that is still starting (as under `onboard dev`).
+
+    For services (the worker, the approvals service) that start beside Temporal.
+
+    Raises:
+        TemporalUnreachable: No answer within `wait_seconds`; the message names the address.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    address = profile.address or DEFAULT_ADDRESS
+    while True:
+        try:
+            return await connect(profile, worker=worker, runtime=runtime, interceptors=interceptors)
+        except RuntimeError as err:
+            if loop.time() > deadline:
+                raise TemporalUnreachable(
+                    f"Temporal at {address} did not answer within {wait_seconds:.0f} s ({err}); "
+                    "start it (`onboard dev`) or point TEMPORAL_ADDRESS or the profile at it"
+                ) from None
+            structlog.get_logger().info("waiting for temporal", address=address, error=str(err))
+            await asyncio.sleep(1.0)

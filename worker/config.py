@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 from temporalio.envconfig import ClientConfigProfile
@@ -29,7 +30,8 @@ class Settings(BaseSettings):
 
     task_queue: str = "onboarding"
     platform_url: str = "http://127.0.0.1:8400"
-    platform_api_key: SecretStr = SecretStr("sandbox-admin-key")
+    platform_api_key: SecretStr | None = None
+    """Platform admin key; no default (see worker/platform_key.py)."""
     probe_password: SecretStr = Field(
         default_factory=lambda: SecretStr(secrets.token_urlsafe(24)),
     )
@@ -96,6 +98,18 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        from records.db import check_url  # sqlalchemy: imported only when a URL is set
+
+        if not value or not value.strip():
+            return None
+        try:
+            return check_url(value)
+        except ValueError as unsupported:  # its own sentence, without pydantic's prefix
+            raise PydanticCustomError("database_url", str(unsupported)) from None
 
     @model_validator(mode="after")
     def _ladder_valid(self) -> Settings:
@@ -175,12 +189,11 @@ def load_settings(factory: type[S]) -> S:
         problems.append(str(err))
     except ValidationError as err:
         prefix = _env_prefix(err.title, factory)
-        problems += [
-            f"{(prefix + '_'.join(str(p) for p in e['loc'])).upper()}: {e['msg']}"
-            if e["loc"]
-            else e["msg"]
-            for e in err.errors()
-        ]
+        for e in err.errors():
+            message = e["msg"].removeprefix("Value error, ")  # pydantic's, not the user's
+            if e["loc"]:
+                message = f"{(prefix + '_'.join(str(p) for p in e['loc'])).upper()}: {message}"
+            problems.append(message)
     if issubclass(factory, Settings):  # the Temporal profile's problems in the same list
         try:
             profile = load_profile()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import structlog
-from temporalio.client import Client, Interceptor
+from temporalio.client import Client
 from temporalio.common import MetricMeter
-from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from activities.catalog import platform_activities
@@ -27,7 +26,7 @@ from notify.outbox import OutboxStore
 from notify.settings import NotifySettings, build_senders
 from records.db import make_engine, migrate
 from records.store import RecordsStore
-from worker.client import connect
+from worker.client import connect_waiting
 from worker.collector import StateCollector
 from worker.config import InvalidSettings, Settings, load_settings
 from worker.health import (
@@ -40,6 +39,7 @@ from worker.health import (
 from worker.keys import link_key, records_signer
 from worker.logging import configure_logging
 from worker.metrics import CheckFailureCounter, OnboardingMetrics, counting
+from worker.platform_key import platform_key
 from worker.telemetry import TelemetryError, build_runtime, tracing_from_environment
 from worker.versioning import deployment_config, deployment_version, package_version, promote
 from workflows.onboarding import OnboardingWorkflow
@@ -116,11 +116,11 @@ async def _worker(
             health.checks = {
                 "temporal": temporal_check(client),
                 "records_store": records_check(store.engine, settings.records_url()),
-                "platform": platform_check(http, settings.platform_api_key),
+                "platform": platform_check(http, platform_key(settings)),
             }
         platform = PlatformClient(
             http,
-            settings.platform_api_key,
+            platform_key(settings),
             max_in_flight=settings.platform_max_in_flight,
             per_onboarding=settings.platform_per_onboarding,
         )
@@ -163,32 +163,16 @@ async def _worker(
             yield worker
 
 
-async def connect_with_retry(
-    settings: Settings,
-    wait_seconds: float = 60.0,
-    runtime: Runtime | None = None,
-    interceptors: Sequence[Interceptor] = (),
-) -> Client:
-    """Connect, waiting for a server that is still starting (as under `onboard dev`)."""
-    deadline = asyncio.get_running_loop().time() + wait_seconds
-    while True:
-        try:
-            return await connect(
-                settings.temporal, worker=True, runtime=runtime, interceptors=interceptors
-            )
-        except RuntimeError as err:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            log.info("waiting for temporal", address=settings.temporal.address, error=str(err))
-            await asyncio.sleep(1.0)
-
-
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then shut down gracefully and return (exit 0).
+
+    Invalid settings stop it before it connects.
 
     Raises:
         InvalidSettings: The metrics or health address cannot be served.
     """
+    platform_key(settings)
+    load_settings(NotifySettings)
     configure_logging(settings.log_level)
     try:
         runtime = build_runtime(settings.metrics_address)
@@ -196,7 +180,9 @@ async def run_worker(settings: Settings) -> None:
         raise InvalidSettings([str(err)]) from None
     tracing = tracing_from_environment()
     metrics = OnboardingMetrics(runtime.metric_meter if runtime else MetricMeter.noop)
-    client = await connect_with_retry(settings, runtime=runtime, interceptors=tracing.interceptors)
+    client = await connect_waiting(
+        settings.temporal, worker=True, runtime=runtime, interceptors=tracing.interceptors
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

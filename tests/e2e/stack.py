@@ -28,7 +28,6 @@ from tests.conftest import EXAMPLES
 from worker.client import connect
 
 PROBE_PASSWORD = "e2e-probe-password-" + uuid.uuid4().hex
-ADMIN_KEY = "sandbox-admin-key"
 STEPS = [key.value for key in STEP_ORDER]
 """The nine PHASE-33 steps, in order, as status and export name them."""
 OWNER = "olivia@localizevideos.example"
@@ -86,8 +85,8 @@ def onboard(
     return done
 
 
-def ok(stack: DevStack, *args: str) -> str:
-    done = onboard(stack, *args)
+def ok(stack: DevStack, *args: str, env: dict[str, str] | None = None) -> str:
+    done = onboard(stack, *args, env=env)
     assert done.returncode == 0, f"onboard {' '.join(args)}: {done.stdout}{done.stderr}"
     return done.stdout
 
@@ -161,7 +160,9 @@ def new_tenant(prefix: str = "e2e") -> str:
 
 def platform_get(stack: DevStack, path: str) -> Any:
     reply = httpx.get(
-        stack.platform_url + path, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=10
+        stack.platform_url + path,
+        headers={"Authorization": f"Bearer {stack.admin_key}"},  # generated per data dir
+        timeout=10,
     )
     reply.raise_for_status()
     return reply.json()

@@ -188,7 +188,18 @@ def test_evidence_is_pushed_to_a_ticketing_webhook_and_a_git_folder(
         ok(stack, "start", str(write_contract(tmp_path, tenant)), "--as", OWNER)
         wait_for(stack, tenant, waiting_at("internal_readiness"))
         url = f"http://127.0.0.1:{server.server_port}/tickets"
-        out = ok(stack, "export", tenant, "--webhook", url, "--git-dir", str(repo), "--as", OWNER)
+        out = ok(
+            stack,
+            "export",
+            tenant,
+            "--webhook",
+            url,
+            "--git-dir",
+            str(repo),
+            "--as",
+            OWNER,
+            env={"ONBOARDING_OUTBOUND_HOSTS": "tickets.example"},  # the reply's url may stay
+        )
     finally:
         server.shutdown()
     assert "https://tickets.example/T-42" in out

@@ -101,7 +101,7 @@ def test_a_terminated_onboarding_says_who_ended_it_when_and_why(
     title, blank, notice = markdown.split("\n")[:3]
     assert title.startswith("# Onboarding evidence") and blank == ""
     assert notice.startswith("> **Closed outside the onboarding process: terminated by ")
-    assert "\\[see ticket\\]\\(http://x.example\\)" in notice  # the reason is text, not a link
+    assert "\\[see ticket\\](http://x.example)" in notice  # the reason is text, not a link
 
     # Input for it is refused: the run is closed.
     refused = onboard(stack, "assign-owner", tenant, "--owner", OWNER, "--as", OWNER)

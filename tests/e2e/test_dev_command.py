@@ -45,22 +45,30 @@ class Dev:
     out: Path
     err: Path
     data_dir: Path
-    ports: tuple[int, int, int, int]  # temporal, ui, sandbox, codec
+    ports: tuple[int, int, int, int, int]  # temporal, ui, sandbox, codec, approvals
 
     def output(self) -> str:
         return self.out.read_text() + self.err.read_text()
 
     @property
     def env(self) -> dict[str, str]:
-        temporal, ui, sandbox, _ = self.ports
+        temporal, ui, sandbox, _, portal = self.ports
         return {
             **clean_env(),
             "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal}",
             "ONBOARDING_PLATFORM_URL": f"http://127.0.0.1:{sandbox}",
             "ONBOARDING_UI_URL": f"http://localhost:{ui}",
+            "ONBOARDING_PORTAL_URL": f"http://127.0.0.1:{portal}",
+            # The stack's own folder: its demo keys, mailbox and key ring are there.
+            "ONBOARDING_DATA_DIR": str(self.data_dir),
             # The key ring `onboard dev` created on its first run.
             "ONBOARDING_CODEC_KEY_FILE": str(self.data_dir / "codec" / "keys"),
         }
+
+
+def five_ports() -> tuple[int, int, int, int, int]:
+    """Free ports for Temporal, the Web UI, the sandbox, the codec server, approvals."""
+    return (free_port(), free_port(), free_port(), free_port(), free_port())
 
 
 def clean_env() -> dict[str, str]:
@@ -157,9 +165,9 @@ def dev_processes(tmp_path: Path) -> Iterator[Callable[..., Dev]]:
     seen: set[Proc] = set()
     counter = iter(range(100))
 
-    def start(data_dir: Path, ports: tuple[int, int, int, int]) -> Dev:
+    def start(data_dir: Path, ports: tuple[int, int, int, int, int]) -> Dev:
         n = next(counter)
-        temporal, ui, sandbox, codec = ports
+        temporal, ui, sandbox, codec, portal = ports
         out, err = tmp_path / f"dev-{n}.out", tmp_path / f"dev-{n}.err"
         with out.open("wb") as stdout, err.open("wb") as stderr:
             proc = subprocess.Popen(
@@ -178,6 +186,8 @@ def dev_processes(tmp_path: Path) -> Iterator[Callable[..., Dev]]:
                     str(sandbox),
                     "--codec-port",
                     str(codec),
+                    "--portal-port",
+                    str(portal),
                 ],
                 cwd=tmp_path,
                 env=clean_env(),
@@ -207,8 +217,8 @@ def dev_processes(tmp_path: Path) -> Iterator[Callable[..., Dev]]:
 
 
 def wait_until_up(dev: Dev, worker_starts_before: int = 0) -> list[Proc]:
-    """Wait for the four ports and the worker's start; return the four child processes."""
-    temporal, ui, sandbox, codec = dev.ports
+    """Wait for the five ports and the worker's start; return the five child processes."""
+    temporal, ui, sandbox, codec, portal = dev.ports
 
     def up() -> bool:
         assert dev.proc.poll() is None, f"onboard dev exited {dev.proc.returncode}: {dev.output()}"
@@ -223,11 +233,14 @@ def wait_until_up(dev: Dev, worker_starts_before: int = 0) -> list[Proc]:
     assert f"Web UI     http://localhost:{ui}" in output
     assert f"Platform   http://127.0.0.1:{sandbox}" in output
     assert f"Codec      http://127.0.0.1:{codec}" in output
+    assert f"Approvals  http://127.0.0.1:{portal}" in output
     assert "Traceback" not in output
 
     children = children_of(dev.proc.pid)
     kinds = sorted(_kind(c) for c in children)
-    assert kinds == ["codec", "sandbox", "temporal", "worker"], [c.cmdline for c in children]
+    assert kinds == ["approvals", "codec", "sandbox", "temporal", "worker"], [
+        c.cmdline for c in children
+    ]
     return children
 
 
@@ -240,6 +253,8 @@ def _kind(proc: Proc) -> str:
         return "worker"
     if "-m starter codec-server" in proc.cmdline:
         return "codec"
+    if "-m starter approvals" in proc.cmdline:
+        return "approvals"
     return proc.cmdline
 
 
@@ -268,8 +283,8 @@ def test_dev_runs_the_stack_demo_reuses_it_sigterm_stops_it_and_a_rerun_resumes(
     tmp_path: Path,
 ) -> None:
     data_dir = tmp_path / "stack"
-    ports = (free_port(), free_port(), free_port(), free_port())
-    temporal, ui, _, _ = ports
+    ports = five_ports()
+    temporal, ui, _, _, _ = ports
     with dev_processes(tmp_path) as start_dev:
         # 1. `onboard dev` brings up Temporal, the Web UI, the sandbox and a worker.
         dev = start_dev(data_dir, ports)
@@ -337,7 +352,7 @@ def test_sigkill_takes_the_children_along_and_the_next_start_owns_the_data_dir(
     tmp_path: Path,
 ) -> None:
     data_dir = tmp_path / "stack"
-    ports = (free_port(), free_port(), free_port())
+    ports = five_ports()
     with dev_processes(tmp_path) as start_dev:
         dev = start_dev(data_dir, ports)
         children = wait_until_up(dev)
@@ -358,7 +373,7 @@ def test_sigkill_takes_the_children_along_and_the_next_start_owns_the_data_dir(
         children = wait_until_up(again, worker_starts_before=before)
 
         # ...and while that stack runs, nobody else may start one on its data dir.
-        other_ports = (free_port(), free_port(), free_port())
+        other_ports = five_ports()
         clash = start_dev(data_dir, other_ports)
         clash.proc.wait(timeout=60)
         assert clash.proc.returncode == 3, clash.output()
@@ -405,7 +420,7 @@ def test_the_next_start_ends_what_a_killed_stack_left_running(tmp_path: Path) ->
                 }
             )
         )
-        ports = (free_port(), free_port(), free_port())
+        ports = five_ports()
         with dev_processes(tmp_path) as start_dev:
             dev = start_dev(data_dir, ports)
             children = wait_until_up(dev)

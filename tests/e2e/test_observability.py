@@ -72,6 +72,9 @@ def observed(
         ONBOARDING_HEALTH_ADDRESS=health,
         ONBOARDING_METRICS_INTERVAL="PT0.5S",
         ONBOARDING_NOTIFY_WEBHOOK_URL=webhook.url,
+        # Gates due in 6 s, so the owner's gate is overdue and chased within the test.
+        ONBOARDING_GATE_DEADLINE="PT6S",
+        ONBOARDING_REMIND_EVERY="P1D",
         OTEL_EXPORTER_OTLP_ENDPOINT=traces.base,
         OTEL_BSP_SCHEDULE_DELAY="200",
     ) as stack:
@@ -196,7 +199,7 @@ def test_traces_reach_the_configured_exporter(
     wanted = (
         "RunWorkflow:OnboardingWorkflow",
         "RunActivity:check_internal_readiness",
-        "HandleUpdate:assign_owner",
+        "HandleUpdate:give_input",  # every input, assign-owner among them
     )
     deadline = time.monotonic() + 30
     while not all(any(s.startswith(w) for s in traces.spans) for w in wanted):

@@ -14,7 +14,6 @@ from starter.devstack import DevStack
 from starter.ops import list_onboardings
 from tests.e2e.payloads import decoded, payload_bytes, raw_history
 from tests.e2e.stack import (
-    ADMIN_KEY,
     APPROVER,
     OWNER,
     PROBE_PASSWORD,
@@ -171,10 +170,11 @@ def test_no_secret_reaches_workflow_history(stack: DevStack, tmp_path: Path) -> 
     text = json_format.MessageToJson(history) + payload_bytes(history).decode(errors="replace")
     assert "verify_access_identity" in text  # the probes ran and are in this history
     assert PROBE_PASSWORD not in text
-    assert ADMIN_KEY not in text
+    assert stack.admin_key not in text
     assert "Bearer" not in text
     logs = stack.log_path("worker").read_text()
     assert PROBE_PASSWORD not in logs and "Bearer" not in logs
+    assert stack.admin_key not in logs
 
 
 def test_status_of_the_same_onboarding_is_stable_json(stack: DevStack, tmp_path: Path) -> None:

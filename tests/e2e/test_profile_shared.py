@@ -24,7 +24,9 @@ NAMESPACE = "profiles"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
-    stack = DevStack(tmp_path_factory.mktemp("profile"), EXAMPLES / "roster.yaml", Ports.free())
+    stack = DevStack(
+        tmp_path_factory.mktemp("profile"), EXAMPLES / "roster.yaml", Ports.free(), demo_keys=True
+    )
     stack.data_dir.mkdir(parents=True, exist_ok=True)
     (stack.data_dir / "logs").mkdir(exist_ok=True)
     stack.start_temporal()
@@ -34,9 +36,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         stack.stop()
 
 
-def _env(profile_file: Path) -> dict[str, str]:
+def _env(profile_file: Path, stack: DevStack) -> dict[str, str]:
+    """No Temporal setting but the profile; the stack's signing and payload keys."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "ONBOARDING_"))}
-    return env | {"TEMPORAL_CONFIG_FILE": str(profile_file), "TEMPORAL_PROFILE": "staging"}
+    return env | {
+        **stack.keys.client_env(),
+        "ONBOARDING_CODEC_KEY_FILE": str(stack.secrets.key_file),
+        "TEMPORAL_CONFIG_FILE": str(profile_file),
+        "TEMPORAL_PROFILE": "staging",
+    }
 
 
 def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -51,7 +59,7 @@ def test_onboard_and_temporal_share_one_profile(server: DevStack, tmp_path: Path
         f'[profile.default]\naddress = "127.0.0.1:1"\n\n'
         f'[profile.staging]\naddress = "{server.temporal_address}"\nnamespace = "{NAMESPACE}"\n'
     )
-    env = _env(profile)
+    env = _env(profile, server)
     temporal = temporal_binary()
     # The CLI creates the namespace and its search attributes, from the profile alone.
     _run([temporal, "operator", "namespace", "create", "--namespace", NAMESPACE], env)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from pydantic import ValidationError
 
+from notify.mailbox import MailboxSender
 from notify.senders import LogSender, SmtpSender, WebhookSender
 from notify.settings import NotifySettings, build_senders
 
@@ -15,7 +18,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     for name in list(os.environ):
-        if name.startswith("ONBOARDING_NOTIFY_"):
+        if name.startswith(("ONBOARDING_NOTIFY_", "ONBOARDING_OUTBOUND_")):
             monkeypatch.delenv(name)
 
 
@@ -37,6 +40,7 @@ async def test_webhook_then_smtp_from_the_environment(monkeypatch: pytest.Monkey
         "ONBOARDING_NOTIFY_SMTP_PASSWORD": "pw-secret",
         "ONBOARDING_NOTIFY_SMTP_STARTTLS": "false",
         "ONBOARDING_NOTIFY_TIMEOUT_SECONDS": "3.5",
+        "ONBOARDING_OUTBOUND_HOSTS": "tickets.example, hooks.example",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -54,6 +58,17 @@ async def test_webhook_then_smtp_from_the_environment(monkeypatch: pytest.Monkey
     assert isinstance(webhook, WebhookSender) and webhook.where == "https://hooks.example"
     assert isinstance(smtp, SmtpSender) and (smtp.host, smtp.port) == ("smtp.example", 2525)
     assert "S3CR3T" not in repr(webhook) and "pw-secret" not in repr(smtp)
+
+
+async def test_the_mailbox_stands_in_for_a_mail_server_never_for_a_failing_webhook(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ONBOARDING_NOTIFY_MAILBOX_DIR", str(tmp_path))
+    async with httpx.AsyncClient() as http:
+        assert [type(s) for s in build_senders(NotifySettings(), http)] == [MailboxSender]
+        monkeypatch.setenv("ONBOARDING_NOTIFY_WEBHOOK_URL", "http://127.0.0.1:9/hook")
+        # A webhook that fails is retried until it delivers; nothing goes to the folder.
+        assert [type(s) for s in build_senders(NotifySettings(), http)] == [WebhookSender]
 
 
 def test_empty_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,7 +91,7 @@ def test_healthy_review_reads_as_passed_without_gaps() -> None:
     assert "**Passed**" in report and "No action is needed." in report
     assert "\n\n\n" not in report
     assert "No enablement gaps: every contracted feature is in use" in report
-    assert "| Features used | subtitles, dubbing, glossary, sso, api\\_access |" in report
+    assert "| Features used | subtitles, dubbing, glossary, sso, api_access |" in report
 
 
 def test_captured_feedback_is_quoted_escaped_and_attributed() -> None:

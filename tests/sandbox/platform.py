@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-ADMIN_KEY = "sandbox-admin-key"
+from tests.fixtures.sandbox import ADMIN_KEY as ADMIN_KEY  # the test sandboxes' key
+
 PASSWORD = "correct-horse-battery-staple"
 ROLES = ("viewer", "editor", "manager", "admin")
 FEATURES = ["subtitles", "dubbing"]

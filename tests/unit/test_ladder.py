@@ -391,8 +391,7 @@ def test_load_settings_names_the_variables_of_every_settings_class(
     with pytest.raises(InvalidSettings) as raised:
         load_settings(Settings)
     assert raised.value.problems == [
-        "ONBOARDING_REMIND_BEFORE: Value error, reminders come before the deadline: "
-        "give positive durations"
+        "ONBOARDING_REMIND_BEFORE: reminders come before the deadline: give positive durations"
     ]
 
 

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from codec.keys import new_key_entry
 from onboarding.status import EnablementRecord, FeedbackRecord, OnboardingStatus, SignOffRecord
 from onboarding.steps import StepKey
 from worker.collector import closing_time
@@ -27,6 +28,9 @@ def test_a_metrics_address_in_use_is_refused_with_exit_2() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
         env["ONBOARDING_METRICS_ADDRESS"] = f"127.0.0.1:{port}"
         env["TEMPORAL_ADDRESS"] = "127.0.0.1:1"
+        # The settings a worker needs before it gets as far as its metrics.
+        env["ONBOARDING_PLATFORM_API_KEY"] = "test-platform-key-0123456789"
+        env["ONBOARDING_CODEC_KEYS"] = new_key_entry("test-1")
         done = subprocess.run(
             [sys.executable, "-m", "starter", "worker"],
             env=env,
