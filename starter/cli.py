@@ -498,6 +498,12 @@ def dev(
 
 @app.command()
 def approvals(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Interface (default: ONBOARDING_PORTAL_URL's host; 0.0.0.0 in a container)."
+        ),
+    ] = None,
     port: Annotated[
         int | None, typer.Option(help="Port (default: ONBOARDING_PORTAL_URL's).")
     ] = None,
@@ -505,7 +511,7 @@ def approvals(
     """Run the approvals service: customers' one-time links and their page."""
     from approvals.server import serve
 
-    _run(serve(load_settings(Settings), port=port))
+    _run(serve(load_settings(Settings), host=host, port=port))
 
 
 @app.command()
