@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check dev clean bench-history bench-scale wheel bench-report report-quarter
+.PHONY: demo test test-fast lint typecheck check dev clean bench-history bench-scale wheel bench-report report-quarter
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,16 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q -rs -n 4 --dist loadfile --durations=10
+
+# The fast tier: everything but the end-to-end tests (no dev server, no subprocess stacks).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q -n 2 -m "not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from markdown_it import MarkdownIt
 
@@ -25,6 +26,8 @@ from tests.e2e.stack import (
     waiting_at,
     write_contract,
 )
+
+pytestmark = pytest.mark.e2e
 
 NAME = "Acme *Films* [click](https://evil.example) <b>bold</b> | cell"
 FAKE = "https://e.example/rec\x1b[31m platform sign-off recorded\x1b[0m"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from notify.outbox import OutboxStore
@@ -25,6 +26,8 @@ from records.store import RecordsStore
 from tests.portfolio.cli import onboard_report, report_json
 from tests.portfolio.quarter import Observed, Quarter, plan_quarter, start_of_quarter
 from tests.records.conftest import RECORDS_KEY
+
+pytestmark = pytest.mark.e2e
 
 SIZE = int(os.environ.get("REPORT_QUARTER_SIZE", "30"))
 KEEP = os.environ.get("REPORT_QUARTER_KEEP")
