@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 """Alembic's script directory, inside the installed package."""
@@ -100,6 +101,8 @@ def alembic_config(url: str) -> Config:
     Use it for Alembic commands, e.g. `command.revision(alembic_config(url), "msg",
     autogenerate=True)` when the models change.
     """
+    from alembic.config import Config  # imported when migrating: a CLI start stays quick
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser interpolates '%': a URL-encoded password must survive it.
@@ -122,6 +125,8 @@ def migrate(url: str, revision: str = "head") -> None:
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
                     )
+                from alembic import command
+
                 config = alembic_config(url)
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
