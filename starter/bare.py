@@ -61,11 +61,13 @@ class BareWorkflow:
     All activities start at once, each followed by an upsert (the rest come after), while
     the timers run side by side: the fewest workflow tasks for those counts, so the
     baseline is Temporal's floor, not a slow sequence that would flatter the onboarding.
-    Then it waits for its updates (the bench sends them from the start, as sign-offs).
+    Then it waits for its updates, which the bench sends once it waits, as sign-offs are
+    sent to an onboarding waiting at its gate.
     """
 
     def __init__(self) -> None:
         self.received = 0
+        self.waiting = False
 
     @workflow.run
     async def run(self, counts: BareCounts) -> int:
@@ -83,6 +85,7 @@ class BareWorkflow:
         )
         for n in range(counts.activities, counts.upserts):
             upsert(n)
+        self.waiting = True
         await workflow.wait_condition(
             lambda: self.received >= counts.updates and workflow.all_handlers_finished()
         )
@@ -98,6 +101,11 @@ class BareWorkflow:
     def count(self) -> int:
         """The updates received: the bench's query after each update."""
         return self.received
+
+    @workflow.query
+    def is_waiting(self) -> bool:
+        """Whether its work is done and it waits for the updates (the bench's poll)."""
+        return self.waiting
 
 
 async def bare_client(address: str) -> Client:

@@ -39,7 +39,13 @@ from starter.bare import BareCounts, BareUpdate, BareWorkflow, bare_client
 from starter.bench_figures import SERVER, WORKER, Phase, Sample, figures, table
 from starter.cpu import snapshot, spent
 from starter.devstack import DevStack, Ports
-from starter.drive import VISIBLE_POLL_SECONDS, drive_batch, stack_client, stack_settings
+from starter.drive import (
+    POLL_SECONDS,
+    VISIBLE_POLL_SECONDS,
+    drive_batch,
+    stack_client,
+    stack_settings,
+)
 from worker.config import EXAMPLES_DIR, Settings
 
 WORKER_ENV = {"ONBOARDING_REVIEW_AFTER": "P30D"}
@@ -138,10 +144,15 @@ async def onboardings(bench: Bench, n: int) -> tuple[Phase, list[str], list[str]
 
 
 async def bare_one(bench: Bench, counts: BareCounts, round_trips: list[float]) -> str:
-    """One bare workflow: started, sent its updates as sign-offs are sent, awaited."""
+    """One bare workflow: started, polled until it waits (as the onboardings are), sent its
+    updates one after the other as sign-offs are sent, awaited."""
     handle = await bench.bare.start_workflow(
         BareWorkflow.run, counts, id=f"bare-{uuid.uuid4().hex}", task_queue=bench.bare_queue
     )
+    while True:
+        if await handle.query(BareWorkflow.is_waiting):
+            break
+        await asyncio.sleep(POLL_SECONDS)
     for seq in range(counts.updates):
         sent = time.perf_counter()
         await handle.execute_update(BareWorkflow.give, BareUpdate(seq=seq))
