@@ -87,6 +87,13 @@ def spread(values: Sequence[float]) -> dict[str, float]:
     }
 
 
+def counted(counts: Sequence[BareCounts]) -> dict[str, dict[str, float]]:
+    """Each count's spread over the repetitions."""
+    return {
+        key: spread([float(getattr(c, key)) for c in counts]) for key in BareCounts.model_fields
+    }
+
+
 def figures(samples: Sequence[Sample]) -> dict[str, Any]:
     """Every figure of one N, each as min / median / max over its samples."""
 
@@ -98,14 +105,8 @@ def figures(samples: Sequence[Sample]) -> dict[str, Any]:
 
     return {
         "n": samples[0].onboardings.n,
-        "counts": {
-            key: of(lambda s, key=key: float(getattr(s.counts, key)))  # type: ignore[misc]
-            for key in BareCounts.model_fields
-        },
-        "bare_counts": {
-            key: of(lambda s, key=key: float(getattr(s.bare_counts, key)))  # type: ignore[misc]
-            for key in BareCounts.model_fields
-        },
+        "counts": counted([s.counts for s in samples]),
+        "bare_counts": counted([s.bare_counts for s in samples]),
         "onboardings": {
             "completed": of(lambda s: s.onboardings.completed),
             "wall_s": of(lambda s: s.onboardings.wall_s),
