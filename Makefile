@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint typecheck check dev clean bench-history bench-scale wheel bench-report report-quarter
+.PHONY: demo test test-fast lint typecheck check dev clean bench-history bench-scale bench wheel bench-report report-quarter
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench-history: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(BIN)/python -m starter.scale
+
+bench: $(STAMP)
+	$(BIN)/python -m starter.benchmark $(BENCH_ARGS)
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .

@@ -2,9 +2,8 @@
 
 Each worker count gets a fresh embedded stack (dev server, sandbox platform) with that
 many worker processes polling one task queue; the batch's onboardings start together and
-are driven from contract to go-live with signed inputs, as the CLI sends them. Their contracts are
-the demo's with a 60/min API rate limit: the rate-limit check bursts the contracted
-number of requests, and 600 per onboarding would measure the sandbox, not the workers.
+are driven from contract to go-live with signed inputs, as the CLI sends them
+(`starter.drive`, which `make bench` drives the same way).
 Run with `make bench-scale` (`python -m starter.scale`).
 """
 
@@ -16,29 +15,13 @@ import secrets
 import statistics
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
-from temporalio.client import Client
 
-from onboarding.contract import Contract
-from onboarding.inputs import AssignOwner, InputName, RecordEnablement, RetryStep, SignOff
-from onboarding.steps import EnablementItem, OnboardingState, SignOffGate, StepKey
-from starter import ops
-from starter.demo import (
-    OWNER,
-    PLATFORM_APPROVER,
-    SUPPORT_LEAD,
-    demo_contract,
-    redeem_as_customer,
-    send_signed,
-)
 from starter.devstack import DevStack, Ports
-from starter.errors import CliError
-from starter.signing import staff_signer
-from worker.client import connect
-from worker.config import EXAMPLES_DIR, Settings, load_settings
+from starter.drive import drive_batch, stack_client, stack_settings
+from worker.config import EXAMPLES_DIR
 
 WORKER_ENV = {"ONBOARDING_REVIEW_AFTER": "P30D"}
 """Plus one probe password for all the workers of a stack (see `measure`): a probe user
@@ -54,72 +37,15 @@ def start_workers(stack: DevStack, count: int) -> list[str]:
     return parts
 
 
-BATCH_RATE_LIMIT = 60
-MAX_RETRIES = 3
-
-
-async def drive_one(client: Client, settings: Settings, mailbox: Path, retries: list[str]) -> None:
-    """One onboarding from contract to go-live; every input signed, as the CLI sends it.
-
-    A blocked step is retried (at most `MAX_RETRIES` times); each retry goes in ``retries``.
-    """
-    data = demo_contract().model_dump(mode="json")
-    data["contract"]["api_rate_limit_per_minute"] = BATCH_RATE_LIMIT
-    contract = Contract.model_validate(data)
-    tenant, admin = contract.tenant.id, contract.contacts.admins[0].email
-    await ops.start_onboarding(client, contract, staff_signer(settings, OWNER), settings.task_queue)
-
-    async def until(key: StepKey) -> None:
-        while True:
-            status = await ops.get_status(client, tenant)
-            if status.state is OnboardingState.BLOCKED and status.current_step is not None:
-                # As an operator would: retry the step (a check that misjudges under load
-                # passes the next time); counted, and reported with the figures.
-                reason = status.step(status.current_step).blocked_reason
-                if len(retries) >= MAX_RETRIES:
-                    raise CliError(f"{tenant} stays blocked: {reason}")
-                retries.append(f"{status.current_step.value}: {(reason or '?')[:80]}")
-                retry = RetryStep(by=OWNER, step=status.current_step)
-                try:
-                    await send_signed(client, settings, tenant, InputName.RETRY_STEP, retry)
-                except CliError:  # already retried: the status had not caught up yet
-                    retries.pop()
-            if status.state is OnboardingState.LIVE or (
-                status.current_step is key and status.step(key).waiting_for is not None
-            ):
-                return
-            await asyncio.sleep(0.3)
-
-    await until(StepKey.INTERNAL_READINESS)
-    owner = AssignOwner(by=OWNER, owner=OWNER)
-    await send_signed(client, settings, tenant, InputName.ASSIGN_OWNER, owner)
-    await until(StepKey.CUSTOMER_ENABLEMENT)
-    for item in EnablementItem:
-        evidence = f"https://docs.localizevideos.example/enablement/{tenant}/{item.value}"
-        record = RecordEnablement(by=OWNER, item=item, evidence=evidence)
-        await send_signed(client, settings, tenant, InputName.RECORD_ENABLEMENT, record)
-    await until(StepKey.GO_LIVE)
-    gate = f"sign-off:{SignOffGate.CUSTOMER.value}"
-    await redeem_as_customer(settings, mailbox, tenant, admin, gate, {"note": None})
-    for staff, which in (
-        (PLATFORM_APPROVER, SignOffGate.PLATFORM),
-        (SUPPORT_LEAD, SignOffGate.SUPPORT),
-    ):
-        sign_off = SignOff(by=staff, gate=which)
-        await send_signed(client, settings, tenant, InputName.SIGN_OFF, sign_off)
-    await until(StepKey.POST_ONBOARDING_REVIEW)  # returns once live
-
-
-async def drive_batch(stack: DevStack, onboardings: int, retries: list[str]) -> float:
+async def drive_batch_on(stack: DevStack, onboardings: int, retries: list[str]) -> float:
     """Start ``onboardings`` at once and drive each to go-live; seconds taken."""
-    settings = load_settings(Settings)
-    settings.portal_url = stack.portal_url
-    settings.key_dir = stack.keys.staff_key_dir
-    client = await connect(replace(settings.temporal, address=stack.temporal_address))
+    settings = stack_settings(stack)
+    client = await stack_client(stack, settings)
     started = time.perf_counter()
-    await asyncio.gather(
-        *(drive_one(client, settings, stack.mailbox, retries) for _ in range(onboardings))
-    )
+    record = await drive_batch(client, settings, stack.mailbox, onboardings)
+    retries.extend(record.retries)
+    if record.failures:
+        raise RuntimeError(f"{len(record.failures)} onboarding(s) failed: {record.failures[0]}")
     return time.perf_counter() - started
 
 
@@ -135,7 +61,7 @@ def measure(workers: int, onboardings: int, scratch: Path, retries: list[str]) -
     stack.start()
     try:
         start_workers(stack, workers)
-        return asyncio.run(drive_batch(stack, onboardings, retries))
+        return asyncio.run(drive_batch_on(stack, onboardings, retries))
     finally:
         stack.stop()
 
