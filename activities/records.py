@@ -8,7 +8,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from onboarding.audit import RECORD_REJECTED, AuditBatch, RecordedBatch
-from records.errors import IdempotencyConflict, UnknownTenant
+from records.errors import UnknownTenant
 from records.store import RecordsStore
 
 
@@ -40,30 +40,17 @@ class RecordsActivities:
                 batch.opened_at,
                 batch.opened_by,
             )
-        rejected: list[str] = []
-        written = 0
-        for entry in batch.entries:
-            try:
-                self._store.append(
-                    batch.tenant_id,
-                    entry.kind,
-                    entry.step,
-                    entry.actor,
-                    entry.occurred_at,
-                    entry.payload,
-                    entry.key,
-                )
-            except UnknownTenant:
-                raise ApplicationError(
-                    f"no record of {batch.tenant_id} to append to (was it deleted?)",
-                    type=RECORD_REJECTED,
-                    non_retryable=True,
-                ) from None
-            except (ValueError, IdempotencyConflict) as err:
-                rejected.append(f"{entry.key} ({entry.kind}): {str(err)[:300]}")
-                activity.logger.error("audit entry rejected", extra={"key": entry.key})
-            else:
-                written += 1
+        try:
+            rejected = self._store.append_all(batch.tenant_id, batch.entries)
+        except UnknownTenant:
+            raise ApplicationError(
+                f"no record of {batch.tenant_id} to append to (was it deleted?)",
+                type=RECORD_REJECTED,
+                non_retryable=True,
+            ) from None
+        for refusal in rejected:
+            activity.logger.error("audit entry rejected", extra={"key": refusal.split(" ")[0]})
+        written = len(batch.entries) - len(rejected)
         head = self._store.onboarding(batch.tenant_id)
         return RecordedBatch(
             written=written, head_seq=head.head_seq, head_hash=head.head_hash, rejected=rejected

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,23 @@ class Snapshot:
     onboarding: Onboarding
     entries: tuple[Entry, ...]
     verification: VerifyResult
+
+
+class NewEntry(Protocol):
+    """An entry to append (the workflow's `AuditEntry` is one)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def step(self) -> str | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+    @property
+    def key(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -216,6 +233,72 @@ class RecordsStore:
                 raise
             return _same_entry(known, tenant_id, draft)
 
+    def append_all(self, tenant_id: str, entries: Sequence[NewEntry]) -> list[str]:
+        """Append a batch in one transaction, each entry exactly once per its key.
+
+        What `append` does for each entry, with one lock and one commit for all of them
+        (a workflow's batch is written by one activity; a commit per entry was most of
+        its cost). An entry the store refuses does not hold the others up.
+
+        Returns:
+            One refusal per refused entry ("KEY (KIND): why"); empty when all are recorded.
+
+        Raises:
+            UnknownTenant: No onboarding is recorded for the tenant.
+        """
+        _text("tenant_id", tenant_id, TENANT_ID_LENGTH)
+        invalid: list[str] = []
+        drafts: list[_Draft] = []
+        for e in entries:
+            try:
+                drafts.append(
+                    _draft(EntryKind(e.kind), e.step, e.actor, e.occurred_at, e.payload, e.key)
+                )
+            except ValueError as err:
+                invalid.append(_refusal(e.key, e.kind, err))
+        if not drafts:
+            return invalid
+        try:
+            return invalid + self._chain_all(tenant_id, drafts)
+        except IntegrityError:
+            # Another writer recorded one of these keys first: one at a time sorts it out.
+            conflicts = []
+            for d in drafts:
+                try:
+                    self.append(
+                        tenant_id,
+                        d.kind,
+                        d.step,
+                        d.actor,
+                        d.occurred_at,
+                        d.payload,
+                        d.idempotency_key,
+                    )
+                except IdempotencyConflict as err:
+                    conflicts.append(_refusal(d.idempotency_key, d.kind, err))
+            return invalid + conflicts
+
+    def _chain_all(self, tenant_id: str, drafts: Sequence[_Draft]) -> list[str]:
+        """Chain every new draft under one lock; the conflicting ones are refused."""
+        signer = self._signing()
+        conflicts: list[str] = []
+        with self._write() as session:
+            onboarding = session.scalars(
+                select(Onboarding).where(Onboarding.tenant_id == tenant_id).with_for_update()
+            ).one_or_none()
+            if onboarding is None:
+                raise UnknownTenant(tenant_id)
+            for draft in drafts:
+                known = _by_key(session, draft.idempotency_key)
+                if known is None:
+                    _chain_onto(session, onboarding, draft, signer)
+                    continue
+                try:
+                    _same_entry(known, tenant_id, draft)
+                except IdempotencyConflict as err:
+                    conflicts.append(_refusal(draft.idempotency_key, draft.kind, err))
+        return conflicts
+
     def onboarding(self, tenant_id: str) -> Onboarding:
         """Return a tenant's onboarding row.
 
@@ -385,6 +468,10 @@ def _draft(
         payload=json.loads(canonical),
         idempotency_key=_text("idempotency_key", idempotency_key, IDEMPOTENCY_KEY_LENGTH),
     )
+
+
+def _refusal(key: str, kind: str, err: Exception) -> str:
+    return f"{key} ({kind}): {str(err)[:300]}"
 
 
 def _text(field: str, value: str, max_length: int) -> str:
