@@ -20,6 +20,7 @@ from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows.failures import failure_reason
 from workflows.inputs import INPUT_SIGNAL, HumanInputs
 from workflows.versioning import (
     HANDOVER_WHEN_BLOCKED,
@@ -548,19 +549,7 @@ class OnboardingWorkflow(HumanInputs):
     def _failure_reason(
         self, key: StepKey, activity_name: str, err: ActivityError, attempts: int
     ) -> str:
-        """Why a step's activity gave no checks: a named failure, or the platform down."""
-        retry = f"`onboard retry {self._status.tenant_id} {key.value} --as EMAIL`"
-        cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.non_retryable:
-            return (
-                f"{activity_name.replace('_', ' ')} could not report its checks: "
-                f"{cause.message} [{cause.type}]; fix the cause, then run {retry}"
-            )
-        text = str(cause) if cause is not None else str(err)
-        return (
-            f"the platform could not be reached after {attempts} attempts ({text}); "
-            f"once it is back, run {retry}"
-        )
+        return failure_reason(self._status.tenant_id, key.value, activity_name, err, attempts)
 
     def _passed(self, activity_name: str, result: StepResult) -> StepResult:
         if self._signed():  # kept for a handover while a later activity of the step blocks
