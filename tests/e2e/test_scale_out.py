@@ -4,6 +4,7 @@ killed mid-batch loses nothing: every onboarding goes live, each provisioned onc
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -64,6 +65,12 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
                 timeout=120,
             )
             victim = parts[1]
+            # ... and once the victim has work of the batch (on a busy machine the others
+            # may have taken it all so far): killing an idle worker would prove nothing.
+            deadline = time.monotonic() + 120
+            while not _worked_on(stack.log_path(victim), tenants):
+                assert time.monotonic() < deadline, "the victim worker never got work"
+                time.sleep(0.2)
             stack.kill(victim)
             lives = [future.result(timeout=300) for future in driven]
 
