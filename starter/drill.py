@@ -1,0 +1,395 @@
+"""Fault drill: N onboardings driven to go-live through crashes and outages, then counted.
+
+On a fresh embedded stack in a temporary directory, onboardings start in waves, one wave
+before each fault, and are driven with signed inputs as the CLI sends them
+(`starter.drill_driver`). The faults come one after the other while they are in flight:
+the worker SIGKILLed during steps (several times), one of two workers SIGKILLed, the dev
+server restarted on its SQLite file, the platform down for a while, the whole stack
+SIGKILLed and started again on its data directory, and duplicate and early inputs. The
+drivers hold at the go-live sign-offs until the faults are over, so every fault finds
+every onboarding started so far in flight. Then the drill counts each side effect where
+it lives (`starter.drill_checks`) and exits 0 only when every count is what it must be.
+
+Run with `make drill` (`python -m starter.drill [--n 20] [--quick]`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from temporalio.client import Client
+from temporalio.envconfig import ClientConfigProfile
+
+from onboarding.inputs import Feedback, InputName, SignOff
+from onboarding.steps import STEP_ORDER, SignOffGate, StepKey
+from starter import drill_faults as faults
+from starter import ops
+from starter.demo import OWNER, SUPPORT_LEAD
+from starter.devstack import DevStack, Ports
+from starter.drill_checks import (
+    PlatformCounts,
+    TaskFailures,
+    duplicate_entries,
+    notifications_sent_twice,
+    platform_counts,
+    task_failures,
+    verified_chains,
+)
+from starter.drill_driver import Board, Driver
+from starter.errors import CliError
+from starter.signing import envelope_json, sign_input, staff_signer
+from worker.client import connect
+from worker.config import EXAMPLES_DIR, Settings, load_settings
+from workflows.inputs import INPUT_SIGNAL
+
+T = TypeVar("T")
+
+PHASES = ("worker_kills", "two_workers", "server_restart", "sandbox_down", "stack_kill", "inputs")
+QUICK_PHASES = ("worker_kills", "server_restart", "inputs")
+WORKER_KILLS = 3
+FINISH_SECONDS = 240.0
+"""After the last fault, how long the onboardings have to reach go-live (plus 6 s each)."""
+
+
+@dataclass
+class Fault:
+    name: str
+    in_flight: int
+    seconds: float
+    detail: str
+
+
+@dataclass
+class InputTally:
+    """What became of the duplicate and early inputs of the `inputs` phase."""
+
+    resent: int = 0
+    same_answer: int = 0
+    """The same signed update again: Temporal answered with the first answer."""
+    resent_refused: int = 0
+    signalled: int = 0
+    """The same signed input sent again as a signal (the Web UI's way)."""
+    early: int = 0
+    early_refused: int = 0
+    other: list[str] = field(default_factory=list)
+
+
+class Drill:
+    """One run: the stack, the drivers' loop (a thread) and the faults (this thread)."""
+
+    def __init__(self, n: int, phases: tuple[str, ...], scratch: Path) -> None:
+        self.n, self.phases = n, phases
+        self.data_dir = scratch / "stack"
+        self.ports = Ports.free()
+        self.worker_env = {
+            "ONBOARDING_REVIEW_AFTER": "P30D",  # the drill ends at go-live
+            "ONBOARDING_STEP_MAX_ATTEMPTS": "2",  # a platform outage blocks within seconds
+            "ONBOARDING_PROBE_PASSWORD": secrets.token_urlsafe(24),
+        }
+        self.stack = self._new_stack()
+        self.board = Board()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.drivers: list[Driver] = []
+        self.futures: list[Future[None]] = []
+        self.faults: list[Fault] = []
+        self.inputs = InputTally()
+        self.client: Client | None = None
+        self.settings = load_settings(Settings)
+
+    def _new_stack(self) -> DevStack:
+        return DevStack(
+            data_dir=self.data_dir,
+            roster=EXAMPLES_DIR / "roster.yaml",
+            ports=self.ports,
+            worker_env=self.worker_env,
+            demo_keys=True,
+        )
+
+    def on_loop(self, coro: Coroutine[Any, Any, T], timeout: float = 300) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self) -> Report:
+        self.stack.start()
+        self.thread.start()
+        try:
+            self.settings.portal_url = self.stack.portal_url
+            self.settings.key_dir = self.stack.keys.staff_key_dir
+            profile = ClientConfigProfile(address=self.stack.temporal_address)
+            self.client = self.on_loop(connect(profile, self.stack.codec_settings()))
+            waves = _waves(self.n, len(self.phases))
+            hit: set[StepKey] = set()
+            for phase, size in zip(self.phases, waves, strict=True):
+                self._start_wave(size)
+                self._fault(phase, hit)
+            self.board.released.set()
+            self._finish()
+            return self._count()
+        finally:
+            self.stack.stop()
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+
+    def _start_wave(self, size: int) -> None:
+        assert self.client is not None
+        for _ in range(size):
+            driver = Driver(self.client, self.settings, self.stack.mailbox, self.board)
+            self.drivers.append(driver)
+            self.futures.append(asyncio.run_coroutine_threadsafe(driver.run(), self.loop))
+        time.sleep(2.0)  # let the wave start its first steps
+
+    def _fault(self, phase: str, hit: set[StepKey]) -> None:
+        actions: dict[str, Callable[[], str]] = {
+            "two_workers": lambda: faults.kill_one_of_two(self.stack, self.board),
+            "server_restart": lambda: faults.restart_server(self.stack, self.board),
+            "sandbox_down": lambda: faults.sandbox_down(self.stack, self.board),
+            "stack_kill": self._stack_kill,
+            "inputs": lambda: self.on_loop(self._send_inputs()),
+        }
+        kills = WORKER_KILLS if len(self.phases) == len(PHASES) else 1
+        names = (
+            [f"worker_kill_{i + 1}" for i in range(kills)] if phase == "worker_kills" else [phase]
+        )
+        for name in names:
+            in_flight = len(self.board.in_flight())
+            started = time.monotonic()
+            if phase == "worker_kills":
+                detail = faults.kill_worker(self.stack, self.board, hit)
+                time.sleep(4.0)  # spread the kills over the steps
+            else:
+                detail = actions[phase]()
+            self.faults.append(Fault(name, in_flight, time.monotonic() - started, detail))
+
+    def _stack_kill(self) -> str:
+        running = self.board.running_steps()
+        self.stack = faults.kill_everything(self.stack, self._new_stack)
+        steps = sorted({s.value for s in running.values()})
+        return f"every part SIGKILLed at once, restarted on {self.data_dir.name}/; running: " + (
+            ", ".join(steps) or "no step"
+        )
+
+    async def _send_inputs(self) -> str:
+        """For every onboarding in flight: its last signed input again, as the same update
+        and as a signal, and an input for a later gate than the one it is at."""
+        assert self.client is not None
+        tally = self.inputs
+        for driver in self.drivers:
+            if driver.live:
+                continue
+            tenant = driver.tenant
+            if (envelope := driver.last_sent) is not None:
+                tally.resent += 1
+                try:
+                    await ops.send_input(self.client, tenant, envelope)
+                    tally.same_answer += 1
+                except CliError as err:
+                    tally.resent_refused += "replay" in str(err)
+                    if "replay" not in str(err):
+                        tally.other.append(f"{tenant} resend: {err}")
+                handle = self.client.get_workflow_handle(f"onboarding-{tenant}")
+                await handle.signal(INPUT_SIGNAL, envelope_json(envelope))
+                tally.signalled += 1
+            status = await driver.status()
+            at = status.current_step if status is not None else None
+            early = STEP_ORDER.index(at) < STEP_ORDER.index(StepKey.GO_LIVE) if at else True
+            by, name, payload = (
+                (
+                    SUPPORT_LEAD,
+                    InputName.SIGN_OFF,
+                    SignOff(by=SUPPORT_LEAD, gate=SignOffGate.SUPPORT),
+                )
+                if early
+                else (OWNER, InputName.GIVE_FEEDBACK, Feedback(by=OWNER, text="Early feedback."))
+            )
+            tally.early += 1
+            try:
+                signed = sign_input(staff_signer(self.settings, by), tenant, name, payload)
+                await ops.send_input(self.client, tenant, signed)
+                tally.other.append(f"{tenant}: early {name.value} accepted at {at}")
+            except CliError as err:
+                tally.early_refused += "refused" in str(err)
+        return (
+            f"{tally.resent} inputs re-sent as the same update ({tally.same_answer} same answer, "
+            f"{tally.resent_refused} refused as replays) and as a signal; {tally.early} early "
+            f"inputs for a later gate, {tally.early_refused} refused"
+        )
+
+    def _finish(self) -> None:
+        deadline = time.monotonic() + FINISH_SECONDS + 6 * self.n
+        for future in self.futures:
+            try:
+                future.result(timeout=max(0.1, deadline - time.monotonic()))
+            except FutureTimeout:
+                future.cancel()
+            except Exception as err:  # a driver that crashed counts as not live
+                print(f"driver failed: {type(err).__name__}: {err}", file=sys.stderr)
+
+    # ----------------------------------------------------------------- the counts
+
+    def _count(self) -> Report:
+        assert self.client is not None
+        tenants = [d.tenant for d in self.drivers]
+        platform = {t: platform_counts(self.stack, t) for t in tenants}
+        statuses = {d.tenant: self.on_loop(d.status()) for d in self.drivers}
+        replays = sum(
+            1
+            for s in statuses.values()
+            if s is not None
+            for r in s.refused
+            if r.reason.startswith("replay")
+        )
+        return Report(
+            n=self.n,
+            live=sum(d.live for d in self.drivers),
+            platform=platform,
+            duplicates=duplicate_entries(self.stack, tenants),
+            chains=verified_chains(self.stack, tenants),
+            sent_twice=notifications_sent_twice(self.stack.data_dir / "logs"),
+            tasks=self.on_loop(task_failures(self.client)),
+            faults=self.faults,
+            inputs=self.inputs,
+            replays_refused=replays,
+            retries=[r for d in self.drivers for r in d.retries],
+        )
+
+
+def _waves(n: int, phases: int) -> list[int]:
+    """N onboardings split over the phases, the larger waves first."""
+    return [n // phases + (1 if i < n % phases else 0) for i in range(phases)]
+
+
+@dataclass
+class Report:
+    n: int
+    live: int
+    platform: dict[str, PlatformCounts]
+    duplicates: dict[str, int]
+    chains: dict[str, str | None]
+    sent_twice: dict[str, int]
+    tasks: TaskFailures
+    faults: list[Fault]
+    inputs: InputTally
+    replays_refused: int
+    retries: list[str]
+
+    def exactly_one(self, what: str) -> int:
+        return sum(getattr(c, what) == 1 for c in self.platform.values())
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "live": self.live,
+            "accounts_exactly_one": self.exactly_one("accounts"),
+            "admin_sets_exactly_one": self.exactly_one("admin_sets"),
+            "flag_sets_exactly_one": self.exactly_one("flag_sets"),
+            "duplicate_entries": sum(self.duplicates.values()),
+            "chains_verified": sum(v is None for v in self.chains.values()),
+            "notifications_sent_twice": len(self.sent_twice),
+            "workflow_task_failures": sum(self.tasks.failed.values()),
+            "benign_task_failures": self.tasks.benign,
+            "histories": self.tasks.histories,
+            "steps_retried": len(self.retries),
+            "early_inputs_accepted": self.inputs.early - self.inputs.early_refused,
+            "replays_refused": self.replays_refused,
+            "faults": [
+                {"fault": f.name, "in_flight": f.in_flight, "seconds": round(f.seconds, 1)}
+                for f in self.faults
+            ],
+        }
+
+    def failures(self) -> list[str]:
+        f = self.figures()
+        n = self.n
+        wrong = []
+        for key in ("live", "accounts_exactly_one", "admin_sets_exactly_one"):
+            if f[key] != n:
+                wrong.append(f"{key} {f[key]}/{n}")
+        for key in ("flag_sets_exactly_one", "chains_verified"):
+            if f[key] != n:
+                wrong.append(f"{key} {f[key]}/{n}")
+        for key in (
+            "duplicate_entries",
+            "notifications_sent_twice",
+            "workflow_task_failures",
+            "early_inputs_accepted",
+        ):
+            if f[key] != 0:
+                wrong.append(f"{key} {f[key]}")
+        return wrong
+
+    def print(self) -> None:
+        f = self.figures()
+        n = self.n
+        rows = [
+            ("onboardings at go-live", f"{f['live']} / {n}"),
+            ("tenants with exactly one account", f"{f['accounts_exactly_one']} / {n}"),
+            ("tenants with exactly one admin set", f"{f['admin_sets_exactly_one']} / {n}"),
+            ("tenants with exactly one flag set", f"{f['flag_sets_exactly_one']} / {n}"),
+            ("duplicate records entries", str(f["duplicate_entries"])),
+            ("chains verified (onboard verify)", f"{f['chains_verified']} / {n}"),
+            ("notifications sent twice", str(f["notifications_sent_twice"])),
+            (
+                "workflow task failures",
+                f"{f['workflow_task_failures']} in {f['histories']} histories"
+                f" (+{f['benign_task_failures']} UNHANDLED_COMMAND, benign)",
+            ),
+            ("blocked steps retried", str(f["steps_retried"])),
+            ("early inputs accepted", str(f["early_inputs_accepted"])),
+            ("replayed inputs refused", str(f["replays_refused"])),
+        ]
+        width = max(len(label) for label, _ in rows)
+        print(f"fault drill: {n} onboardings, contract to go-live")
+        for fault in self.faults:
+            print(
+                f"  {fault.name:<16} in flight {fault.in_flight:>3}   "
+                f"{fault.seconds:5.1f} s   {fault.detail}"
+            )
+        for label, value in rows:
+            print(f"  {label:<{width}}   {value}")
+        for tenant, problem in self.chains.items():
+            if problem is not None:
+                print(f"  verify {tenant}: {problem}")
+        for workflow_id, count in self.tasks.failed.items():
+            print(f"  task failures in {workflow_id}: {count}")
+        for line in self.inputs.other:
+            print(f"  input: {line}")
+        print(json.dumps(f, separators=(",", ":")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20, help="onboardings (default 20)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one worker kill, a server restart and the duplicate inputs only",
+    )
+    args = parser.parse_args()
+    phases = QUICK_PHASES if args.quick else PHASES
+    with tempfile.TemporaryDirectory(prefix="onboard-drill-") as scratch:
+        report = Drill(max(1, args.n), phases, Path(scratch)).run()
+    report.print()
+    wrong = report.failures()
+    if wrong:
+        print("drill FAILED: " + "; ".join(wrong), file=sys.stderr)
+        sys.exit(1)
+    print("drill passed: every check holds")
+
+
+if __name__ == "__main__":
+    main()
