@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check dev clean bench-history bench-scale wheel bench-report report-quarter
+.PHONY: demo test lint typecheck check dev clean bench-history bench-scale wheel bench-report report-quarter drill
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench-history: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(BIN)/python -m starter.scale
+
+drill: $(STAMP)
+	$(BIN)/python -m starter.drill
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .

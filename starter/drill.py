@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import secrets
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -32,6 +34,7 @@ from typing import Any, TypeVar
 
 from temporalio.client import Client
 from temporalio.envconfig import ClientConfigProfile
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from onboarding.inputs import Feedback, InputName, SignOff
 from onboarding.steps import STEP_ORDER, SignOffGate, StepKey
@@ -42,8 +45,8 @@ from starter.devstack import DevStack, Ports
 from starter.drill_checks import (
     PlatformCounts,
     TaskFailures,
+    deliveries,
     duplicate_entries,
-    notifications_sent_twice,
     platform_counts,
     task_failures,
     verified_chains,
@@ -57,9 +60,19 @@ from workflows.inputs import INPUT_SIGNAL
 
 T = TypeVar("T")
 
-PHASES = ("worker_kills", "two_workers", "server_restart", "sandbox_down", "stack_kill", "inputs")
-QUICK_PHASES = ("worker_kills", "server_restart", "inputs")
-WORKER_KILLS = 3
+PHASES = (
+    "worker_kill",
+    "worker_kill",
+    "worker_kill",
+    "two_workers",
+    "server_restart",
+    "sandbox_down",
+    "stack_kill",
+    "inputs",
+)
+"""The faults in order; each after a wave of new onboardings, so the three worker kills
+find different steps running."""
+QUICK_PHASES = ("worker_kill", "server_restart", "inputs")
 FINISH_SECONDS = 240.0
 """After the last fault, how long the onboardings have to reach go-live (plus 6 s each)."""
 
@@ -131,7 +144,8 @@ class Drill:
             self.settings.portal_url = self.stack.portal_url
             self.settings.key_dir = self.stack.keys.staff_key_dir
             profile = ClientConfigProfile(address=self.stack.temporal_address)
-            self.client = self.on_loop(connect(profile, self.stack.codec_settings()))
+            codec = self.stack.codec_settings()
+            self.client = self.on_loop(connect(profile, codec, runtime=quiet_runtime()))
             waves = _waves(self.n, len(self.phases))
             hit: set[StepKey] = set()
             for phase, size in zip(self.phases, waves, strict=True):
@@ -161,19 +175,15 @@ class Drill:
             "stack_kill": self._stack_kill,
             "inputs": lambda: self.on_loop(self._send_inputs()),
         }
-        kills = WORKER_KILLS if len(self.phases) == len(PHASES) else 1
-        names = (
-            [f"worker_kill_{i + 1}" for i in range(kills)] if phase == "worker_kills" else [phase]
-        )
-        for name in names:
-            in_flight = len(self.board.in_flight())
-            started = time.monotonic()
-            if phase == "worker_kills":
-                detail = faults.kill_worker(self.stack, self.board, hit)
-                time.sleep(4.0)  # spread the kills over the steps
-            else:
-                detail = actions[phase]()
-            self.faults.append(Fault(name, in_flight, time.monotonic() - started, detail))
+        in_flight = len(self.board.in_flight())
+        started = time.monotonic()
+        name = phase
+        if phase == "worker_kill":
+            name = f"worker_kill_{sum(f.name.startswith(phase) for f in self.faults) + 1}"
+            detail = faults.kill_worker(self.stack, self.board, hit)
+        else:
+            detail = actions[phase]()
+        self.faults.append(Fault(name, in_flight, time.monotonic() - started, detail))
 
     def _stack_kill(self) -> str:
         running = self.board.running_steps()
@@ -259,13 +269,31 @@ class Drill:
             platform=platform,
             duplicates=duplicate_entries(self.stack, tenants),
             chains=verified_chains(self.stack, tenants),
-            sent_twice=notifications_sent_twice(self.stack.data_dir / "logs"),
+            sent=deliveries(self.stack.data_dir / "logs"),
             tasks=self.on_loop(task_failures(self.client)),
             faults=self.faults,
             inputs=self.inputs,
             replays_refused=replays,
             retries=[r for d in self.drivers for r in d.retries],
         )
+
+
+def retry_causes(retries: list[str]) -> Counter[str]:
+    """ "step: cause" -> retries, the cause being what the block reason names first (the
+    failure's type, or the activity's timeout)."""
+    causes: Counter[str] = Counter()
+    for line in retries:
+        step, _, reason = line.partition(": ")
+        named = re.search(r"\(([^:()]+)", reason)
+        causes[f"{step}: {named.group(1) if named else reason[:40]}"] += 1
+    return causes
+
+
+def quiet_runtime() -> Runtime:
+    """The SDK runtime with its core's logs at ERROR: every fault makes the client warn
+    about each retried call, and the drill's own report says what happened."""
+    quiet = TelemetryFilter(core_level="ERROR", other_level="ERROR")
+    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet)))
 
 
 def _waves(n: int, phases: int) -> list[int]:
@@ -280,7 +308,8 @@ class Report:
     platform: dict[str, PlatformCounts]
     duplicates: dict[str, int]
     chains: dict[str, str | None]
-    sent_twice: dict[str, int]
+    sent: Counter[str]
+    """Notification key -> deliveries."""
     tasks: TaskFailures
     faults: list[Fault]
     inputs: InputTally
@@ -299,13 +328,15 @@ class Report:
             "flag_sets_exactly_one": self.exactly_one("flag_sets"),
             "duplicate_entries": sum(self.duplicates.values()),
             "chains_verified": sum(v is None for v in self.chains.values()),
-            "notifications_sent_twice": len(self.sent_twice),
+            "notifications_sent": len(self.sent),
+            "notifications_sent_twice": sum(1 for c in self.sent.values() if c > 1),
             "workflow_task_failures": sum(self.tasks.failed.values()),
             "benign_task_failures": self.tasks.benign,
             "histories": self.tasks.histories,
             "steps_retried": len(self.retries),
             "early_inputs_accepted": self.inputs.early - self.inputs.early_refused,
             "replays_refused": self.replays_refused,
+            "retried": dict(sorted(retry_causes(self.retries).items())),
             "faults": [
                 {"fault": f.name, "in_flight": f.in_flight, "seconds": round(f.seconds, 1)}
                 for f in self.faults
@@ -342,7 +373,10 @@ class Report:
             ("tenants with exactly one flag set", f"{f['flag_sets_exactly_one']} / {n}"),
             ("duplicate records entries", str(f["duplicate_entries"])),
             ("chains verified (onboard verify)", f"{f['chains_verified']} / {n}"),
-            ("notifications sent twice", str(f["notifications_sent_twice"])),
+            (
+                "notifications sent twice",
+                f"{f['notifications_sent_twice']} of {f['notifications_sent']} sent",
+            ),
             (
                 "workflow task failures",
                 f"{f['workflow_task_failures']} in {f['histories']} histories"
@@ -366,6 +400,8 @@ class Report:
                 print(f"  verify {tenant}: {problem}")
         for workflow_id, count in self.tasks.failed.items():
             print(f"  task failures in {workflow_id}: {count}")
+        for cause, count in f["retried"].items():
+            print(f"  retried {cause}: {count}")
         for line in self.inputs.other:
             print(f"  input: {line}")
         print(json.dumps(f, separators=(",", ":")))
@@ -379,10 +415,20 @@ def main() -> None:
         action="store_true",
         help="one worker kill, a server restart and the duplicate inputs only",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="run in this (new) directory and keep the stack's files and logs afterwards",
+    )
     args = parser.parse_args()
     phases = QUICK_PHASES if args.quick else PHASES
-    with tempfile.TemporaryDirectory(prefix="onboard-drill-") as scratch:
-        report = Drill(max(1, args.n), phases, Path(scratch)).run()
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=False)
+        report = Drill(max(1, args.n), phases, args.keep).run()
+    else:
+        with tempfile.TemporaryDirectory(prefix="onboard-drill-") as scratch:
+            report = Drill(max(1, args.n), phases, Path(scratch)).run()
     report.print()
     wrong = report.failures()
     if wrong:

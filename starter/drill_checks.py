@@ -126,8 +126,9 @@ def verified_chains(stack: DevStack, tenants: list[str]) -> dict[str, str | None
     return results
 
 
-def notifications_sent_twice(log_dir: Path) -> dict[str, int]:
-    """Notification key -> deliveries beyond the first, from every worker's log."""
+def deliveries(log_dir: Path) -> Counter[str]:
+    """Notification key -> times a sender delivered it, from every worker's log (a
+    delivery logs "notification sent"; a repeat found already sent logs otherwise)."""
     sent: Counter[str] = Counter()
     for log in sorted(log_dir.glob("worker*.log")):
         for line in log.read_text(errors="replace").splitlines():
@@ -139,7 +140,7 @@ def notifications_sent_twice(log_dir: Path) -> dict[str, int]:
                 continue
             if entry.get("event") == "notification sent" and entry.get("key"):
                 sent[str(entry["key"])] += 1
-    return {key: count - 1 for key, count in sent.items() if count > 1}
+    return sent
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from onboarding.steps import OnboardingState, StepKey
 from starter.devstack import DevStack
 from starter.drill_driver import Board
 
-WAIT_FOR_STEPS_SECONDS = 25.0
+WAIT_FOR_STEPS_SECONDS = 20.0
 """How long a fault waits for a step to be running before it strikes anyway."""
 SANDBOX_DOWN_SECONDS = 10.0
 """Long enough for a step's platform calls to give up (2 attempts) and block it."""
