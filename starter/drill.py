@@ -275,6 +275,7 @@ class Drill:
             inputs=self.inputs,
             replays_refused=replays,
             retries=[r for d in self.drivers for r in d.retries],
+            hiccups=sum(len(d.hiccups) for d in self.drivers),
         )
 
 
@@ -315,6 +316,8 @@ class Report:
     inputs: InputTally
     replays_refused: int
     retries: list[str]
+    hiccups: int
+    """Driver calls that failed while a part was down and were made again later."""
 
     def exactly_one(self, what: str) -> int:
         return sum(getattr(c, what) == 1 for c in self.platform.values())
@@ -334,6 +337,7 @@ class Report:
             "benign_task_failures": self.tasks.benign,
             "histories": self.tasks.histories,
             "steps_retried": len(self.retries),
+            "driver_calls_ridden_out": self.hiccups,
             "early_inputs_accepted": self.inputs.early - self.inputs.early_refused,
             "replays_refused": self.replays_refused,
             "retried": dict(sorted(retry_causes(self.retries).items())),
@@ -383,6 +387,7 @@ class Report:
                 f" (+{f['benign_task_failures']} UNHANDLED_COMMAND, benign)",
             ),
             ("blocked steps retried", str(f["steps_retried"])),
+            ("driver calls ridden out (part down)", str(f["driver_calls_ridden_out"])),
             ("early inputs accepted", str(f["early_inputs_accepted"])),
             ("replayed inputs refused", str(f["replays_refused"])),
         ]

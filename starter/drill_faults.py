@@ -8,9 +8,11 @@ died at once.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from onboarding.steps import OnboardingState, StepKey
 from starter.devstack import DevStack
@@ -54,8 +56,26 @@ def kill_one_of_two(stack: DevStack, board: Board) -> str:
     stack.start_worker("worker-2")
     time.sleep(4.0)  # the new worker polls; the first holds the cached histories
     running = wait_for_running(board, {StepKey.PRE_ONBOARDING}, WAIT_FOR_STEPS_SECONDS)
+    shared = worked_on(stack.log_path("worker-2"))
     stack.kill("worker")
-    return f"worker SIGKILLed, worker-2 carries on; running: {_steps(running)}"
+    return (
+        f"worker SIGKILLed after worker-2 had run activities of {len(shared)} onboardings; "
+        f"worker-2 carries on; running: {_steps(running)}"
+    )
+
+
+def worked_on(log: Path) -> set[str]:
+    """The workflows whose activities a worker's log shows it ran (as the scale-out test
+    reads them), so a second worker is known to have shared the work."""
+    seen: set[str] = set()
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("activity_type") and entry.get("workflow_id"):
+            seen.add(str(entry["workflow_id"]))
+    return seen
 
 
 def restart_server(stack: DevStack, board: Board) -> str:
