@@ -276,6 +276,9 @@ class Drill:
             replays_refused=replays,
             retries=[r for d in self.drivers for r in d.retries],
             hiccups=sum(len(d.hiccups) for d in self.drivers),
+            query_failures={
+                d.tenant: d.query_failures[-1] for d in self.drivers if d.query_failures
+            },
         )
 
 
@@ -318,6 +321,8 @@ class Report:
     retries: list[str]
     hiccups: int
     """Driver calls that failed while a part was down and were made again later."""
+    query_failures: dict[str, str]
+    """Tenant -> the last status query its workflow failed (a run the worker cannot replay)."""
 
     def exactly_one(self, what: str) -> int:
         return sum(getattr(c, what) == 1 for c in self.platform.values())
@@ -335,9 +340,11 @@ class Report:
             "notifications_sent_twice": sum(1 for c in self.sent.values() if c > 1),
             "workflow_task_failures": sum(self.tasks.failed.values()),
             "benign_task_failures": self.tasks.benign,
+            "task_failure_causes": dict(sorted(self.tasks.causes.items())),
             "histories": self.tasks.histories,
             "steps_retried": len(self.retries),
             "driver_calls_ridden_out": self.hiccups,
+            "status_queries_failed": len(self.query_failures),
             "early_inputs_accepted": self.inputs.early - self.inputs.early_refused,
             "replays_refused": self.replays_refused,
             "retried": dict(sorted(retry_causes(self.retries).items())),
@@ -361,6 +368,7 @@ class Report:
             "duplicate_entries",
             "notifications_sent_twice",
             "workflow_task_failures",
+            "status_queries_failed",
             "early_inputs_accepted",
         ):
             if f[key] != 0:
@@ -407,6 +415,8 @@ class Report:
             print(f"  task failures in {workflow_id}: {count}")
         for cause, count in f["retried"].items():
             print(f"  retried {cause}: {count}")
+        for tenant, failure in self.query_failures.items():
+            print(f"  status query failed for {tenant}: {failure}")
         for line in self.inputs.other:
             print(f"  input: {line}")
         print(json.dumps(f, separators=(",", ":")))

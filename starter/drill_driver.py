@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
 
 from onboarding.contract import Contract
 from onboarding.gates import SIGN_OFF_PREFIX
@@ -106,6 +106,8 @@ class Driver:
     retries: list[str] = field(default_factory=list)
     hiccups: list[str] = field(default_factory=list)
     """Failures the driver rode out (Temporal down, no worker, a link not redeemed)."""
+    query_failures: list[str] = field(default_factory=list)
+    """Status queries the workflow itself failed (not the stack being down)."""
     live: bool = False
 
     @property
@@ -147,7 +149,9 @@ class Driver:
             return await ops.get_status(self.client, self.tenant)
         except CliError as err:
             self._hiccup(f"status: {err}")
-            return None
+        except WorkflowQueryFailedError as err:  # e.g. a worker that cannot replay the run
+            self.query_failures.append(str(err)[:300])
+        return None
 
     async def send(self, payload: BaseModel, name: InputName) -> bool:
         """Sign and send one staff input as the CLI does; whether it was accepted."""
