@@ -52,11 +52,12 @@ def kill_worker(stack: DevStack, board: Board, hit: set[StepKey]) -> str:
 
 
 def kill_one_of_two(stack: DevStack, board: Board) -> str:
-    """A second worker on the queue; once both have had work, SIGKILL the first one."""
+    """A second worker on the queue; once it has taken some work, SIGKILL the first one."""
     stack.start_worker("worker-2")
-    time.sleep(4.0)  # the new worker polls; the first holds the cached histories
-    running = wait_for_running(board, {StepKey.PRE_ONBOARDING}, WAIT_FOR_STEPS_SECONDS)
-    shared = worked_on(stack.log_path("worker-2"))
+    deadline = time.monotonic() + WAIT_FOR_STEPS_SECONDS
+    while not (shared := worked_on(stack.log_path("worker-2"))) and time.monotonic() < deadline:
+        time.sleep(0.5)  # until the new worker has taken some of the work
+    running = board.running_steps()
     stack.kill("worker")
     return (
         f"worker SIGKILLed after worker-2 had run activities of {len(shared)} onboardings; "
