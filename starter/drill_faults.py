@@ -74,7 +74,7 @@ def worked_on(log: Path) -> set[str]:
             entry = json.loads(line)
         except ValueError:
             continue
-        if isinstance(entry, dict) and entry.get("activity_type") and entry.get("workflow_id"):
+        if isinstance(entry, dict) and entry.get("activity") and entry.get("workflow_id"):
             seen.add(str(entry["workflow_id"]))
     return seen
 
