@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from temporalio.client import Client
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.service import RPCError
 
 from onboarding.inputs import Feedback, InputName, SignOff
 from onboarding.steps import STEP_ORDER, SignOffGate, StepKey
@@ -212,8 +213,11 @@ class Drill:
                     if "replay" not in str(err):
                         tally.other.append(f"{tenant} resend: {err}")
                 handle = self.client.get_workflow_handle(f"onboarding-{tenant}")
-                await handle.signal(INPUT_SIGNAL, envelope_json(envelope))
-                tally.signalled += 1
+                try:
+                    await handle.signal(INPUT_SIGNAL, envelope_json(envelope))
+                    tally.signalled += 1
+                except RPCError as err:
+                    tally.other.append(f"{tenant} signal not delivered: {err.message}")
             status = await driver.status()
             at = status.current_step if status is not None else None
             early = STEP_ORDER.index(at) < STEP_ORDER.index(StepKey.GO_LIVE) if at else True
