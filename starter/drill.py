@@ -243,6 +243,15 @@ class Drill:
             f"inputs for a later gate, {tally.early_refused} refused"
         )
 
+    async def _save_history(self, workflow_id: str) -> Path:
+        """Keep the history of a run that failed a task or a query, for the engineer on call
+        (`temporal workflow show` format; kept with `--keep`)."""
+        assert self.client is not None
+        history = await self.client.get_workflow_handle(workflow_id).fetch_history()
+        path = self.data_dir / f"{workflow_id}.history.json"
+        path.write_text(history.to_json())
+        return path
+
     def _finish(self) -> None:
         deadline = time.monotonic() + FINISH_SECONDS + 6 * self.n
         for future in self.futures:
@@ -267,6 +276,10 @@ class Drill:
             for r in s.refused
             if r.reason.startswith("replay")
         )
+        tasks = self.on_loop(task_failures(self.client))
+        query_failures = {d.tenant: d.query_failures[-1] for d in self.drivers if d.query_failures}
+        suspects = {f"onboarding-{t}" for t in query_failures} | set(tasks.failed)
+        saved = [self.on_loop(self._save_history(w)) for w in sorted(suspects)]
         return Report(
             n=self.n,
             live=sum(d.live for d in self.drivers),
@@ -274,15 +287,14 @@ class Drill:
             duplicates=duplicate_entries(self.stack, tenants),
             chains=verified_chains(self.stack, tenants),
             sent=deliveries(self.stack.data_dir / "logs"),
-            tasks=self.on_loop(task_failures(self.client)),
+            tasks=tasks,
             faults=self.faults,
             inputs=self.inputs,
             replays_refused=replays,
             retries=[r for d in self.drivers for r in d.retries],
             hiccups=sum(len(d.hiccups) for d in self.drivers),
-            query_failures={
-                d.tenant: d.query_failures[-1] for d in self.drivers if d.query_failures
-            },
+            query_failures=query_failures,
+            saved_histories=saved,
         )
 
 
@@ -327,6 +339,7 @@ class Report:
     """Driver calls that failed while a part was down and were made again later."""
     query_failures: dict[str, str]
     """Tenant -> the last status query its workflow failed (a run the worker cannot replay)."""
+    saved_histories: list[Path]
 
     def exactly_one(self, what: str) -> int:
         return sum(getattr(c, what) == 1 for c in self.platform.values())
@@ -421,6 +434,8 @@ class Report:
             print(f"  retried {cause}: {count}")
         for tenant, failure in self.query_failures.items():
             print(f"  status query failed for {tenant}: {failure}")
+        for path in self.saved_histories:
+            print(f"  history saved: {path} (run with --keep to keep it)")
         for line in self.inputs.other:
             print(f"  input: {line}")
         print(json.dumps(f, separators=(",", ":")))
