@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint typecheck check dev clean bench-history bench-scale bench wheel bench-report report-quarter
+.PHONY: demo test test-fast lint typecheck check dev clean bench-history bench-scale bench drill wheel bench-report report-quarter
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench-scale: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m starter.benchmark $(BENCH_ARGS)
+
+drill: $(STAMP)
+	$(BIN)/python -m starter.drill
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist .
