@@ -218,11 +218,7 @@ class RecordsStore:
         signer = self._signing()
         try:
             with self._write() as session:
-                onboarding = session.scalars(
-                    select(Onboarding).where(Onboarding.tenant_id == tenant_id).with_for_update()
-                ).one_or_none()
-                if onboarding is None:
-                    raise UnknownTenant(tenant_id)
+                onboarding = _locked(session, tenant_id)
                 known = _by_key(session, draft.idempotency_key)
                 if known is not None:
                     return _same_entry(known, tenant_id, draft)
@@ -283,11 +279,7 @@ class RecordsStore:
         signer = self._signing()
         conflicts: list[str] = []
         with self._write() as session:
-            onboarding = session.scalars(
-                select(Onboarding).where(Onboarding.tenant_id == tenant_id).with_for_update()
-            ).one_or_none()
-            if onboarding is None:
-                raise UnknownTenant(tenant_id)
+            onboarding = _locked(session, tenant_id)
             for draft in drafts:
                 known = _by_key(session, draft.idempotency_key)
                 if known is None:
@@ -397,6 +389,16 @@ def _onboarding(session: Session, tenant_id: str) -> Onboarding:
     if found is None:
         raise UnknownTenant(tenant_id)
     return found
+
+
+def _locked(session: Session, tenant_id: str) -> Onboarding:
+    """The tenant's onboarding row, locked for this transaction's appends."""
+    onboarding = session.scalars(
+        select(Onboarding).where(Onboarding.tenant_id == tenant_id).with_for_update()
+    ).one_or_none()
+    if onboarding is None:
+        raise UnknownTenant(tenant_id)
+    return onboarding
 
 
 def _by_key(session: Session, idempotency_key: str) -> tuple[Entry, str] | None:
