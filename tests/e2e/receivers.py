@@ -132,31 +132,50 @@ class HoldingProxy:
         self._listener.close()
 
     def _accept(self) -> None:
-        import socket
-
         while True:
             try:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            try:
-                upstream = socket.create_connection(self._upstream, timeout=10)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
-    def _pump(self, source: Any, target: Any, held: bool) -> None:
+    def _serve(self, client: Any) -> None:
+        """Forward one client connection, holding its bytes while held.
+
+        The platform closes a keep-alive connection after a few idle seconds; a request
+        held on such a connection must not see that as a disconnect (a real slow network
+        would not). So an upstream that went away is replaced when the next bytes are
+        let through, and the client's connection stays open until the client closes it.
+        """
+        import socket
+
+        upstream: Any = None
         try:
-            while data := source.recv(65536):
-                if held:
-                    self._open.wait()
-                target.sendall(data)
+            while data := client.recv(65536):
+                self._open.wait()
+                if upstream is None or upstream.fileno() == -1:
+                    upstream = socket.create_connection(self._upstream, timeout=10)
+                    upstream.settimeout(None)
+                    threading.Thread(
+                        target=self._back, args=(upstream, client), daemon=True
+                    ).start()
+                upstream.sendall(data)
         except OSError:
             pass
         finally:
-            for end in (source, target):
-                with contextlib.suppress(OSError):
-                    end.close()
+            for end in (client, upstream):
+                if end is not None:
+                    with contextlib.suppress(OSError):
+                        end.close()
+
+    @staticmethod
+    def _back(upstream: Any, client: Any) -> None:
+        """The platform's answers to the client; an upstream that closes is just closed."""
+        try:
+            while data := upstream.recv(65536):
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                upstream.close()
