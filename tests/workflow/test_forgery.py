@@ -363,7 +363,7 @@ async def test_a_flood_of_refused_inputs_keeps_every_run_within_its_budget(
         assert failures <= {"WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND"}, failures
         # ... and goes on with the onboarding as if nothing happened.
         await update(handle, "assign_owner", AssignOwner(by=OWNER, owner=OWNER))
-        await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT))
+        await wait_status(handle, waiting_at(StepKey.CUSTOMER_ENABLEMENT), timeout=120)
 
 
 async def test_a_flood_at_a_blocked_step_hands_over_and_the_step_waits_on(
