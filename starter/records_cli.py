@@ -64,11 +64,13 @@ def _tenant_id(tenant: str) -> str:
 
 
 @contextmanager
-def _store(
+def open_store(
     settings: Settings,
     signer: RecordsSigner | None = None,
     verifier: RecordsVerifier | None = None,
 ) -> Iterator[RecordsStore]:
+    """The records store the settings name, for a command: a missing SQLite file or a
+    database that does not answer is exit 3 with a sentence, never a traceback."""
     url = settings.records_url()
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise CliError(
@@ -151,7 +153,7 @@ def export(
         signer: RecordsSigner | None = records_signer(settings)
     except MissingKey:
         signer = None
-    with _store(settings, signer, records_verifier(settings)) as store:
+    with open_store(settings, signer, records_verifier(settings)) as store:
         try:
             pack = export_json(store, tenant)  # an unknown tenant stops here, before Temporal
         except UnknownTenant:
@@ -223,7 +225,7 @@ def verify(
     workflow = asyncio.run(workflow_anchor(settings, tenant))
     if workflow.anchor is not None:
         anchors.append(workflow.anchor)
-    with _store(settings, verifier=verifier) as store:
+    with open_store(settings, verifier=verifier) as store:
         try:
             snapshot = store.snapshot(tenant)
         except UnknownTenant:

@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from onboarding.contract import SlaTier
 from onboarding.problems import InputFileError, load_roster
 from onboarding.roster import Roster
 from portfolio.filters import FilterError, make_filters
 from portfolio.model import Filters, Report
-from records.db import make_engine
-from records.store import RecordsStore
 from starter.errors import CliError, ExitCode
+from starter.records_cli import open_store
 from worker.config import Settings, load_settings
 
 MAX_FILTER_VALUES = 20
@@ -145,24 +143,8 @@ def _roster(path: Path, *, explicit: bool) -> Roster | None:
 def _build(settings: Settings, filters: Filters, as_of: datetime, roster: Roster | None) -> Report:
     from portfolio.report import portfolio_report
 
-    url = settings.records_url()
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        raise CliError(
-            f"no records store at {url}; set ONBOARDING_DATABASE_URL or ONBOARDING_DATA_DIR "
-            "to where the worker keeps its records",
-            ExitCode.UNAVAILABLE,
-        )
-    engine = make_engine(url)
-    try:
-        return portfolio_report(RecordsStore(engine), filters, as_of, roster)
-    except SQLAlchemyError as exc:
-        raise CliError(
-            f"the records store did not answer ({type(exc).__name__}): check "
-            "ONBOARDING_DATABASE_URL",
-            ExitCode.UNAVAILABLE,
-        ) from None
-    finally:
-        engine.dispose()
+    with open_store(settings) as store:
+        return portfolio_report(store, filters, as_of, roster)
 
 
 def _render(built: Report, fmt: ReportFormat, output: Path | None, charts_dir: Path | None) -> str:
